@@ -1,0 +1,112 @@
+"""RDF to bytes, per format, and the JSON-LD context the server publishes.
+
+pyoxigraph writes Turtle, N-Triples and RDF/XML (fast, streaming); rdflib compacts JSON-LD, which
+pyoxigraph only writes expanded. The context is derived from the store itself (every predicate and
+class in use gets a short name), so the server stays ignorant of what the dataset is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable, Mapping
+
+import rdflib
+from pyoxigraph import RdfFormat, Triple, serialize
+
+from .negotiation import JSON_LD, Format
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+# JSON-LD keywords get friendlier aliases, as in schema.org's context.
+KEYWORD_ALIASES = {"id": "@id", "type": "@type"}
+
+
+def serialize_triples(
+    triples: Iterable[Triple],
+    fmt: Format,
+    *,
+    prefixes: Mapping[str, str],
+    context: Mapping | None = None,
+) -> bytes:
+    """The triples in ``fmt``: Turtle, N-Triples, RDF/XML by pyoxigraph; JSON-LD compacted by rdflib."""
+    if fmt is JSON_LD:
+        return compact_jsonld(triples, context or {"@context": dict(prefixes)})
+    if fmt.rdf_format is None:
+        raise ValueError(f"{fmt.name} is not an RDF serialisation")
+    # RDF/XML has no use for Turtle-style prefixes beyond namespaces; pyoxigraph handles both.
+    return serialize(triples, format=fmt.rdf_format, prefixes=dict(prefixes))
+
+
+def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
+    """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON."""
+    graph = rdflib.Graph()
+    # N-Triples is the lossless hand-over between the two libraries.
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    return graph.serialize(format="json-ld", context=dict(context["@context"]), auto_compact=True).encode()
+
+
+def jsonld_context(
+    predicate_usage: Iterable[tuple[str, str, str]],
+    classes: Iterable[str],
+    prefixes: Mapping[str, str],
+) -> dict:
+    """A JSON-LD context giving every predicate and class in use a short, unambiguous term.
+
+    ``predicate_usage`` yields (predicate IRI, kind, datatype IRI) rows as the query
+    ``predicate-usage.rq`` returns them. A predicate whose values are all IRIs gets ``"@type": "@id"``;
+    one whose values are all language-tagged gets a language map (``{"fr": …, "en": …}``); one whose
+    literals share a datatype gets that ``@type``. Where two IRIs share a local name, each is named
+    ``prefix_local`` instead, so no term is ever ambiguous.
+    """
+    kinds: dict[str, set[str]] = defaultdict(set)
+    datatypes: dict[str, set[str]] = defaultdict(set)
+    for predicate, kind, datatype in predicate_usage:
+        if predicate == RDF_TYPE:
+            continue
+        kinds[predicate].add(kind)
+        if kind == "literal":
+            datatypes[predicate].add(datatype)
+
+    names = _short_names([*kinds, *classes], prefixes, reserved=set(KEYWORD_ALIASES) | set(prefixes))
+    context: dict = {**KEYWORD_ALIASES, **dict(sorted(prefixes.items()))}
+    for iri, term in sorted(names.items(), key=lambda item: item[1]):
+        if iri not in kinds:  # a class
+            context[term] = iri
+            continue
+        definition: dict = {"@id": iri}
+        if kinds[iri] == {"node"}:
+            definition["@type"] = "@id"
+        elif kinds[iri] == {"lang"}:
+            definition["@container"] = "@language"
+        elif kinds[iri] == {"literal"} and len(datatypes[iri]) == 1:
+            (datatype,) = datatypes[iri]
+            if datatype != XSD_STRING:
+                definition["@type"] = datatype
+        context[term] = definition
+    return {"@context": context}
+
+
+def _short_names(iris: Iterable[str], prefixes: Mapping[str, str], reserved: set[str]) -> dict[str, str]:
+    by_local: dict[str, list[str]] = defaultdict(list)
+    for iri in dict.fromkeys(iris):
+        by_local[_local_name(iri)].append(iri)
+    names = {}
+    for local, sharing in by_local.items():
+        unique = len(sharing) == 1 and local and local not in reserved
+        for iri in sharing:
+            names[iri] = local if unique else _prefixed_name(iri, local, prefixes)
+    return names
+
+
+def _local_name(iri: str) -> str:
+    local = re.split(r"[#/]", iri)[-1]
+    return local if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", local) else ""
+
+
+def _prefixed_name(iri: str, local: str, prefixes: Mapping[str, str]) -> str:
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and local:
+            return f"{prefix}_{local}"
+    return iri  # no safe short name: the IRI itself is a valid term
