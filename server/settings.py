@@ -1,0 +1,136 @@
+"""One settings object, built from defaults, `COOPGRAPH_*` variables and CLI flags.
+
+Precedence, strongest first: explicit overrides (CLI flags) > environment > defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENV_PREFIX = "COOPGRAPH_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Hosts meaning "every interface": not an address a client can use in an IRI.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot work with."""
+
+
+def default_title() -> dict[str, str]:
+    return {
+        "en": "coopgraph: Franco-Chinese territorial cooperation",
+        "fr": "coopgraph : coopération territoriale franco-chinoise",
+    }
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Folders left as None derive from `root`;
+    `base_iri` left as None derives from host and port, so every IRI the
+    server shows resolves on the server itself."""
+
+    root: Path = PROJECT_ROOT
+    ontology_dir: Path | None = None
+    data_dir: Path | None = None
+    shapes_dir: Path | None = None
+    var_dir: Path | None = None
+    base_iri: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    validate_on_start: bool = True
+    # Limits for the public SPARQL endpoint.
+    query_timeout_s: float = 10.0
+    max_query_bytes: int = 64 * 1024
+    max_result_rows: int = 10_000
+    max_response_bytes: int = 16 * 1024 * 1024
+    query_workers: int = 2
+    query_memory_mb: int = 1024
+    title: dict[str, str] = field(default_factory=default_title)
+
+    def __post_init__(self) -> None:
+        root = Path(self.root).resolve()
+        derived = {
+            "root": root,
+            "ontology_dir": self.ontology_dir or root / "ontology",
+            "data_dir": self.data_dir or root / "data",
+            "shapes_dir": self.shapes_dir or root / "shapes",
+            "var_dir": self.var_dir or root / "var",
+            "base_iri": self.base_iri or _base_iri_for(self.host, self.port),
+        }
+        for name, value in derived.items():
+            if name.endswith("_dir"):
+                value = Path(value).resolve()
+            object.__setattr__(self, name, value)  # frozen: only here
+        _check_base_iri(self.base_iri)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
+        """Settings from `COOPGRAPH_<FIELD>` variables; overrides that are not
+        None (typically CLI flags) win over the environment."""
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    # IRIs the server mints. All of them live under the base IRI.
+    def graph_iri(self, name: str) -> str:
+        return f"{self.base_iri}graph/{name}"
+
+    @property
+    def ontology_iri(self) -> str:
+        return f"{self.base_iri}def"
+
+    @property
+    def vocabulary_namespace(self) -> str:
+        return f"{self.ontology_iri}#"
+
+    def entity_iri(self, type_: str, slug: str) -> str:
+        return f"{self.base_iri}id/{type_}/{slug}"
+
+
+def _base_iri_for(host: str, port: int) -> str:
+    return f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}/"
+
+
+def _check_base_iri(iri: str) -> None:
+    parts = urlsplit(iri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not iri.endswith("/"):
+        raise SettingsError(
+            f"base IRI {iri!r} must be an absolute http(s) IRI ending in '/', "
+            "e.g. 'http://127.0.0.1:8000/'"
+        )
+    if parts.query or parts.fragment:
+        raise SettingsError(f"base IRI {iri!r} must have no query or fragment")
+
+
+def _convert(name: str, type_name: str, raw: str):
+    """Turns an environment string into the field's type (annotations are strings
+    here because of `from __future__ import annotations`)."""
+    try:
+        if type_name == "bool":
+            lowered = raw.strip().lower()
+            if lowered not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+                raise ValueError(raw)
+            return lowered in {"1", "true", "yes", "on"}
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name.startswith("dict"):
+            return dict(json.loads(raw))
+        if "Path" in type_name:
+            return Path(raw)
+        return raw
+    except (ValueError, TypeError) as error:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from error
