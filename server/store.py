@@ -79,7 +79,7 @@ class OxigraphStore:
 
     def run_file(self, name, **bindings):
         """Runs `server/queries/<name>.rq` with variables bound by name, e.g.
-        `run_file("types_of", resource="http://…/id/agreement/x")`. Values are
+        `run_file("types-of", resource="http://…/id/agreement/x")`. Values are
         substituted as RDF terms (never pasted into the text), so they are safe.
         A SELECT query must project every variable it lets callers bind."""
         substitutions = {pyoxigraph.Variable(var): _term(value) for var, value in bindings.items()}
