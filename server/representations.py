@@ -7,11 +7,14 @@ class in use gets a short name), so the server stays ignorant of what the datase
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
-from typing import Iterable, Mapping
+from datetime import datetime
+from typing import Iterable, Mapping, Sequence
 
 import rdflib
+from flask import Request, Response
 from pyoxigraph import RdfFormat, Triple, serialize
 
 from .negotiation import JSON_LD, Format
@@ -110,3 +113,33 @@ def _prefixed_name(iri: str, local: str, prefixes: Mapping[str, str]) -> str:
         if iri.startswith(namespace) and local:
             return f"{prefix}_{local}"
     return iri  # no safe short name: the IRI itself is a valid term
+
+
+def finish_response(
+    response: Response,
+    request: Request,
+    *,
+    version: str,
+    last_modified: datetime | None,
+    vary: Sequence[str] = ("Accept",),
+    alternates: Sequence[tuple[str, Format]] = (),
+) -> Response:
+    """The headers every negotiated response carries, set in one place, then the conditional check.
+
+    The ETag is derived from the dataset version, the URL and the negotiated variant (Content-Type,
+    Content-Language), so it changes with any of them and costs nothing to compute. Werkzeug's
+    ``make_conditional`` answers If-None-Match / If-Modified-Since with 304 and serves Range requests.
+    CORS and gzip are applied app-wide by flask-cors and flask-compress.
+    """
+    response.vary.update(vary)
+    if alternates:
+        response.headers["Link"] = ", ".join(
+            f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alternates
+        )
+    variant = "|".join(
+        (version, request.path, response.content_type or "", response.content_language.to_header() if response.content_language else "")
+    )
+    response.set_etag(hashlib.sha256(variant.encode()).hexdigest()[:32])
+    if last_modified is not None:
+        response.last_modified = last_modified
+    return response.make_conditional(request)
