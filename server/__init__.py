@@ -1,0 +1,60 @@
+"""coopgraph: a Linked Data publisher. `create_app` is the application factory."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask
+from flask_compress import Compress
+from flask_cors import CORS
+
+from server.errors import register_error_handlers
+from server.loading import sources_mtime
+from server.settings import Settings
+from server.state import EXTENSION_KEY, AppState, template_context
+from server.store import OxigraphStore
+from server.validation import ValidationFailed, validate
+from server.views import BLUEPRINTS
+
+# Media types worth gzipping: what the pages use, plus RDF and SPARQL results.
+COMPRESSED_MEDIA_TYPES = [
+    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+    "application/json", "image/svg+xml",
+    "text/turtle", "application/n-triples", "application/n-quads", "application/trig",
+    "application/ld+json", "application/rdf+xml",
+    "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+    "text/tab-separated-values",
+]
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Builds the application: validates the content (unless told not to),
+    loads it into the store, then registers the blueprints.
+
+    Raises ValidationFailed (with a readable report) when the data violates the
+    shapes, and loading.SourceError when a content file cannot be parsed."""
+    settings = settings or Settings.from_env()
+    if settings.validate_on_start:
+        report = validate(settings)
+        if not report.conforms:
+            raise ValidationFailed(report)
+    store = OxigraphStore.from_sources(settings)
+
+    app = Flask(__name__)
+    app.extensions[EXTENSION_KEY] = AppState(
+        settings=settings,
+        store=store,
+        version=store.version,
+        last_modified=datetime.fromtimestamp(int(sources_mtime(settings)), tz=timezone.utc),
+    )
+    CORS(app, origins="*", supports_credentials=False)
+    app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES)
+    Compress(app)
+    app.context_processor(template_context)
+    register_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app
+
+
+__all__ = ["create_app", "Settings", "ValidationFailed"]
