@@ -1,0 +1,129 @@
+"""`coopgraph validate | serve | build | load`.
+
+Exit codes: 0 success, 1 the data violates the shapes, 2 a file or setting is
+unusable (printed as `path:line: message`, never as a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+from gunicorn.app.base import BaseApplication
+
+from server import create_app
+from server.loading import SourceError
+from server.settings import Settings, SettingsError
+from server.validation import ValidationFailed, validate
+
+EXIT_VIOLATIONS, EXIT_UNUSABLE = 1, 2
+
+
+def content_options(command):
+    """The flags every command shares; each falls back to COOPGRAPH_* then defaults."""
+    options = [
+        click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+                     help="Project folder holding ontology/, data/, shapes/ [COOPGRAPH_ROOT]."),
+        click.option("--base-iri", help="IRI the relative IRIs resolve against [COOPGRAPH_BASE_IRI]."),
+    ]
+    return functools.reduce(lambda decorated, option: option(decorated), reversed(options), command)
+
+
+def settings_from(**flags) -> Settings:
+    """Settings from the environment with the given flags on top; exits 2 on a bad value."""
+    try:
+        return Settings.from_env(**flags)
+    except SettingsError as error:
+        fail(str(error))
+
+
+def fail(message: str, code: int = EXIT_UNUSABLE):
+    click.echo(f"coopgraph: {message}" if code == EXIT_UNUSABLE else message, err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """coopgraph: publish Turtle files as Linked Data."""
+
+
+@main.command("validate")
+@content_options
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "turtle"]), default="text",
+              show_default=True, help="How to print the report.")
+def validate_command(output_format, **flags):
+    """Check the data against the SHACL shapes (exit 1 on violations)."""
+    try:
+        report = validate(settings_from(**flags))
+    except SourceError as error:
+        fail(str(error))
+    click.echo(getattr(report, output_format)(), nl=False)
+    sys.exit(0 if report.conforms else EXIT_VIOLATIONS)
+
+
+@main.command("serve")
+@content_options
+@click.option("--host", help="Interface to listen on [COOPGRAPH_HOST, 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [COOPGRAPH_PORT, 8000].")
+@click.option("--workers", type=int, help="Gunicorn worker processes [COOPGRAPH_WORKERS, 2].")
+@click.option("--no-validate", "validate_on_start", flag_value=False, default=None,
+              help="Serve without validating first.")
+def serve_command(host, port, workers, validate_on_start, **flags):
+    """Serve the dataset with gunicorn. Without --base-iri, IRIs are http://HOST:PORT/."""
+    settings = settings_from(host=host, port=port, workers=workers, validate_on_start=validate_on_start, **flags)
+    try:
+        app = create_app(settings)  # before binding: a failure leaves the port free
+    except ValidationFailed as failure:
+        fail(failure.report.text(), EXIT_VIOLATIONS)
+    except SourceError as error:
+        fail(str(error))
+    click.echo(f"coopgraph: serving {settings.base_iri} (version {app.extensions['coopgraph'].version})", err=True)
+    GunicornServer(app, settings).run()
+
+
+@main.command("build")
+@content_options
+def build_command(**flags):
+    """Build the dumps into var/ (not implemented yet)."""
+    fail("build is not implemented yet")
+
+
+@main.command("load")
+@content_options
+def load_command(**flags):
+    """Load the content into an on-disk store (not implemented yet)."""
+    fail("load is not implemented yet")
+
+
+class GunicornServer(BaseApplication):
+    """Runs an already built app in gunicorn, so the store is loaded once, before
+    forking, and shared copy-on-write by the workers (preload_app)."""
+
+    def __init__(self, app, settings: Settings):
+        self.application = app
+        self.options = {
+            "bind": f"{settings.host}:{settings.port}",
+            "workers": settings.workers,
+            # Threads keep a worker responsive while another request waits on a slow query.
+            "worker_class": "gthread",
+            "threads": 4,
+            "preload_app": True,
+            "accesslog": "-",
+            # No gunicornc control socket: it lives at one fixed path per user, so two
+            # servers (tests, a dev server) would fight over it.
+            "control_socket_disable": True,
+        }
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+if __name__ == "__main__":
+    main()
