@@ -119,7 +119,8 @@ class GunicornServer(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # older gunicorns lack control_socket_disable
+                self.cfg.set(key, value)
 
     def load(self):
         return self.application

@@ -1,0 +1,141 @@
+"""Fixtures shared by every test.
+
+* `make_settings(root="valid", **overrides)`: Settings for a fixture project
+  (a folder under tests/fixtures/ holding ontology/, data/, shapes/), or for the
+  real project with root="project".
+* `settings`: make_settings("valid"); choose another root with
+  `@pytest.mark.parametrize("settings", ["project"], indirect=True)`.
+* `app`, `client`: the Flask app built from `settings`, and its test client.
+* `live_server`: a real `coopgraph serve` (gunicorn) on a free port, serving the
+  real project folders, shared by the whole session: `.url`, `.base_iri`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from server import create_app
+from server.settings import ENV_PREFIX, Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COOPGRAPH = Path(sys.executable).parent / "coopgraph"  # the console script of this venv
+
+
+def fixture_root(name: str | Path) -> Path:
+    if name == "project":
+        return PROJECT_ROOT
+    return Path(name) if Path(name).is_absolute() else FIXTURES / name
+
+
+@pytest.fixture
+def make_settings():
+    def make(root: str | Path = "valid", **overrides) -> Settings:
+        return Settings(root=fixture_root(root), **overrides)
+
+    return make
+
+
+@pytest.fixture
+def settings(request, make_settings) -> Settings:
+    return make_settings(getattr(request, "param", "valid"))
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def clean_environment() -> dict[str, str]:
+    """The environment without COOPGRAPH_* variables, so tests see only their own flags."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Runs the installed `coopgraph` command; its output is text."""
+    return subprocess.run([str(COOPGRAPH), *args], capture_output=True, text=True,
+                          timeout=timeout, env=clean_environment(), stdin=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str  # base URL, ending in "/"
+    base_iri: str
+    log: Path  # the server's stdout and stderr
+
+
+def start_server(root: Path, *extra_args: str, startup_timeout: float = 120):
+    """Starts `coopgraph serve` and waits for /healthz. A generator: the caller
+    resumes it to stop the server (see live_server)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with tempfile.NamedTemporaryFile("w+b", prefix="coopgraph-serve-", suffix=".log", delete=False) as log:
+        process = subprocess.Popen(
+            [str(COOPGRAPH), "serve", "--root", str(root), "--host", "127.0.0.1", "--port", str(port),
+             "--workers", "2", *extra_args],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=clean_environment(), start_new_session=True,  # its own group: we stop master and workers
+        )
+    try:
+        _wait_until_healthy(process, url, Path(log.name), startup_timeout)
+        yield LiveServer(url=url, base_iri=url, log=Path(log.name))
+    finally:
+        _stop(process)
+
+
+def _wait_until_healthy(process, url: str, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"coopgraph serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if requests.get(url + "healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"coopgraph serve did not answer within {timeout}s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)  # gunicorn shuts its workers down gracefully
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server_root() -> Path:
+    """The folder live_server serves; override this fixture to serve another."""
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_root):
+    yield from start_server(live_server_root)

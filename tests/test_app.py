@@ -1,0 +1,63 @@
+import pytest
+
+from server import create_app
+from server.loading import SourceError
+from server.state import app_state
+from server.validation import ValidationFailed
+
+
+def test_state_holds_settings_store_and_version(app, settings):
+    state = app_state(app)
+    assert state.settings is settings
+    assert state.version == state.store.version
+    assert state.last_modified.year >= 2024
+
+
+def test_healthz(client, app):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "triples": app_state(app).store.count(),
+                             "version": app_state(app).version}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_home_page_is_html_with_titles(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "coopération territoriale franco-chinoise" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("accept, content_type", [("*/*", "text/plain"),
+                                                  ("text/html,*/*;q=0.8", "text/html")])
+def test_errors_are_plain_for_programs_and_pages_for_browsers(client, accept, content_type):
+    response = client.get("/no/such/page", headers={"Accept": accept})
+    assert response.status_code == 404
+    assert response.mimetype == content_type
+    assert client.post("/healthz", headers={"Accept": accept}).status_code == 405
+
+
+def test_uncaught_exception_gives_500_without_traceback(app):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "secret detail" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_gzip(client):
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_violations_stop_the_app(make_settings):
+    with pytest.raises(ValidationFailed, match="An agreement needs a label"):
+        create_app(make_settings("invalid"))
+    assert create_app(make_settings("invalid", validate_on_start=False))
+
+
+def test_syntax_error_stops_the_app_even_without_validation(make_settings):
+    with pytest.raises(SourceError):
+        create_app(make_settings("broken", validate_on_start=False))
