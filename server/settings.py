@@ -30,6 +30,34 @@ def default_title() -> dict[str, str]:
     }
 
 
+def default_description() -> dict[str, str]:
+    return {
+        "en": "Agreements, actors, territories, events and figures of the territorial cooperation between "
+              "France and China, each statement traced to the sentence of the source that supports it.",
+        "fr": "Accords, acteurs, territoires, événements et chiffres de la coopération territoriale entre "
+              "la France et la Chine, chaque affirmation rattachée à la phrase de la source qui l'établit.",
+    }
+
+
+def default_publisher() -> dict[str, str]:
+    return {"en": "coopgraph contributors", "fr": "contributeurs de coopgraph"}
+
+
+def default_keywords() -> dict[str, list[str]]:
+    return {
+        "en": ["decentralised cooperation", "France", "China", "local authorities", "agreements"],
+        "fr": ["coopération décentralisée", "France", "Chine", "collectivités territoriales", "accords"],
+    }
+
+
+# EU data themes (publications.europa.eu authority table), the usual dcat:theme values.
+DEFAULT_THEMES = (
+    "http://publications.europa.eu/resource/authority/data-theme/GOVE",
+    "http://publications.europa.eu/resource/authority/data-theme/INTR",
+    "http://publications.europa.eu/resource/authority/data-theme/REGI",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable. Folders left as None derive from `root`;
@@ -54,6 +82,14 @@ class Settings:
     query_workers: int = 2
     query_memory_mb: int = 1024
     title: dict[str, str] = field(default_factory=default_title)
+    # The dataset's VoID/DCAT description: texts keyed by language, IRIs, an ISO date.
+    description: dict[str, str] = field(default_factory=default_description)
+    license: str = "https://creativecommons.org/licenses/by/4.0/"
+    publisher: dict[str, str] = field(default_factory=default_publisher)
+    publisher_iri: str | None = None  # None: a node of the dataset's own page
+    keywords: dict[str, list[str]] = field(default_factory=default_keywords)
+    themes: tuple[str, ...] = DEFAULT_THEMES
+    issued: str = "2026-11-22"
 
     def __post_init__(self) -> None:
         root = Path(self.root).resolve()
@@ -129,6 +165,11 @@ def _convert(name: str, type_name: str, raw: str):
             return float(raw)
         if type_name.startswith("dict"):
             return dict(json.loads(raw))
+        if type_name.startswith("tuple"):  # a JSON list
+            values = json.loads(raw)
+            if not isinstance(values, list):
+                raise ValueError(raw)
+            return tuple(values)
         if "Path" in type_name:
             return Path(raw)
         return raw

@@ -14,7 +14,7 @@ by parsing its HTTP answers with `pyoxigraph.parse_query_results`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -45,6 +45,8 @@ class Store(Protocol):
     def count(self, graph: str | None = None) -> int: ...
 
     def quads(self, graph: str | None = None) -> Iterator[pyoxigraph.Quad]: ...
+
+    def replace_graph(self, graph: str, triples: Iterable[pyoxigraph.Triple]) -> None: ...
 
 
 class OxigraphStore:
@@ -99,6 +101,14 @@ class OxigraphStore:
         """The quads of one named graph, or of the whole store."""
         graph_name = None if graph is None else pyoxigraph.NamedNode(graph)
         return self._oxigraph.quads_for_pattern(None, None, None, graph_name)
+
+    def replace_graph(self, graph, triples) -> None:
+        """Makes one named graph hold exactly `triples` (the generated description
+        in `{base}graph/meta`); one transaction, so no query sees it half replaced."""
+        name = pyoxigraph.NamedNode(graph)  # raises ValueError for a malformed IRI
+        # One update is one transaction; N-Triples is valid INSERT DATA syntax, escapes included.
+        data = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
+        self._oxigraph.update(f"DROP SILENT GRAPH {name} ; INSERT DATA {{ GRAPH {name} {{ {data} }} }}")
 
     def _query_text(self, name: str) -> str:
         if name not in self._query_texts:
