@@ -9,10 +9,11 @@ from flask_compress import Compress
 from flask_cors import CORS
 
 from server.errors import register_error_handlers
-from server.loading import sources_mtime
+from server.loading import declared_prefixes, sources_mtime
+from server.representations import jsonld_context
 from server.settings import Settings
 from server.state import EXTENSION_KEY, AppState, template_context
-from server.store import OxigraphStore
+from server.store import OxigraphStore, Store
 from server.validation import ValidationFailed, validate
 from server.views import BLUEPRINTS
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if not report.conforms:
             raise ValidationFailed(report)
     store = OxigraphStore.from_sources(settings)
+    prefixes = declared_prefixes(settings)
 
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = AppState(
@@ -46,6 +48,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         store=store,
         version=store.version,
         last_modified=datetime.fromtimestamp(int(sources_mtime(settings)), tz=timezone.utc),
+        prefixes=prefixes,
+        jsonld_context=dataset_jsonld_context(store, prefixes),
     )
     CORS(app, origins="*", supports_credentials=False)
     app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES)
@@ -55,6 +59,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+def dataset_jsonld_context(store: Store, prefixes: dict[str, str]) -> dict:
+    """The JSON-LD context of the loaded dataset: a short term for every predicate and class in use."""
+    usage = [(row["p"].value, row["kind"].value, row["datatype"].value) for row in store.run_file("predicate-usage")]
+    classes = [row["class"].value for row in store.run_file("classes-in-use")]
+    named = {name: namespace for name, namespace in prefixes.items() if name}  # "" is no JSON-LD term
+    return jsonld_context(usage, classes, named)
 
 
 __all__ = ["create_app", "Settings", "ValidationFailed"]
