@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from pyoxigraph import RdfFormat
+from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import LanguageAccept, MIMEAccept
 
 
 @dataclass(frozen=True)
 class Format:
-    """One representation an RDF resource can be given in."""
+    """One representation an RDF resource, or a SPARQL query's results, can be given in."""
 
     name: str
     extension: str
@@ -24,6 +24,8 @@ class Format:
     rdf_format: RdfFormat | None = None
     # Other media types clients use for the same format.
     aliases: tuple[str, ...] = ()
+    # pyoxigraph's writer for SPARQL SELECT/ASK results in this format, None for RDF formats.
+    results_format: QueryResultsFormat | None = None
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -41,6 +43,15 @@ N_TRIPLES = Format("N-Triples", "nt", "application/n-triples", RdfFormat.N_TRIPL
 # so a browser or a bare curl gets the page and RDF clients say what they want.
 DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
 RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
+
+# SPARQL SELECT/ASK results. JSON first: the default when a client states no preference.
+SPARQL_JSON = Format("JSON", "srj", "application/sparql-results+json",
+                     aliases=("application/json",), results_format=QueryResultsFormat.JSON)
+SPARQL_XML = Format("XML", "srx", "application/sparql-results+xml",
+                    aliases=("application/xml", "text/xml"), results_format=QueryResultsFormat.XML)
+SPARQL_CSV = Format("CSV", "csv", "text/csv", results_format=QueryResultsFormat.CSV)
+SPARQL_TSV = Format("TSV", "tsv", "text/tab-separated-values", results_format=QueryResultsFormat.TSV)
+RESULTS_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
 
 LANGUAGES: tuple[str, ...] = ("en", "fr", "zh")
 DEFAULT_LANGUAGE = "en"
@@ -63,16 +74,19 @@ def format_for_extension(extension: str, offered: Iterable[Format] = DOCUMENT_FO
 
 
 def format_named(name: str, offered: Iterable[Format]) -> Format | None:
-    """A format from a ``format=`` override: its extension, name or media type, case-insensitively."""
+    """A format from a ``format=`` override: its extension, name, media type, media subtype or
+    structured-syntax suffix, case-insensitively. So ``rdf+xml`` and ``turtle`` (what SPARQLWrapper
+    sends) work, and ``xml`` or ``json`` mean RDF/XML or JSON-LD where only RDF formats are offered."""
     wanted = name.strip().lower()
-    return next(
-        (
-            fmt
-            for fmt in offered
-            if wanted in (fmt.extension, fmt.name.lower(), *fmt.media_types)
-        ),
-        None,
-    )
+    offered = list(offered)
+    exact = next((fmt for fmt in offered if wanted in (fmt.extension, fmt.name.lower(), *fmt.media_types)), None)
+    return exact or next((fmt for fmt in offered if wanted in _subtype_names(fmt)), None)
+
+
+def _subtype_names(fmt: Format) -> set[str]:
+    """``application/rdf+xml`` -> {"rdf+xml", "xml"}."""
+    subtypes = {media_type.split("/", 1)[1] for media_type in fmt.media_types}
+    return subtypes | {subtype.rsplit("+", 1)[1] for subtype in subtypes if "+" in subtype}
 
 
 def choose_language(

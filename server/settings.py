@@ -69,6 +69,8 @@ class Settings:
     data_dir: Path | None = None
     shapes_dir: Path | None = None
     var_dir: Path | None = None
+    # The SPARQL UI's example queries (*.rq, first line `# Question: …`).
+    examples_dir: Path | None = None
     base_iri: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -99,6 +101,7 @@ class Settings:
             "data_dir": self.data_dir or root / "data",
             "shapes_dir": self.shapes_dir or root / "shapes",
             "var_dir": self.var_dir or root / "var",
+            "examples_dir": self.examples_dir or root / "tests" / "queries",
             "base_iri": self.base_iri or _base_iri_for(self.host, self.port),
         }
         for name, value in derived.items():
