@@ -74,7 +74,9 @@ class OxigraphStore:
         return self._oxigraph.query(
             sparql,
             base_iri=base_iri or self.base_iri,
-            default_graph=[pyoxigraph.NamedNode(iri) for iri in (default_graph or self.default_graphs)],
+            # An empty list is an empty default graph (a query with only FROM NAMED), not the union.
+            default_graph=[pyoxigraph.NamedNode(iri)
+                           for iri in (self.default_graphs if default_graph is None else default_graph)],
             named_graphs=None if named_graphs is None else [pyoxigraph.NamedNode(iri) for iri in named_graphs],
             substitutions=substitutions,
         )
