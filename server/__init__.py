@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         jsonld_context=dataset_jsonld_context(store, prefixes),
     )
     CORS(app, origins="*", supports_credentials=False)
-    app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES)
+    # COMPRESS_STREAMS off: files sent whole (the dumps) go out byte for byte, so their Range
+    # requests and ETags address the bytes on disk; .gz dumps are compressed already.
+    app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES, COMPRESS_STREAMS=False)
     Compress(app)
     app.context_processor(template_context)
     register_error_handlers(app)

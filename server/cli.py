@@ -6,7 +6,9 @@ unusable (printed as `path:line: message`, never as a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from server import create_app
+from server.description import publish
+from server.dumps import build_dumps, dumps_dir, ensure_dumps
 from server.loading import SourceError
 from server.settings import Settings, SettingsError
 from server.validation import ValidationFailed, validate
@@ -73,21 +77,56 @@ def validate_command(output_format, **flags):
 def serve_command(host, port, workers, validate_on_start, **flags):
     """Serve the dataset with gunicorn. Without --base-iri, IRIs are http://HOST:PORT/."""
     settings = settings_from(host=host, port=port, workers=workers, validate_on_start=validate_on_start, **flags)
-    try:
-        app = create_app(settings)  # before binding: a failure leaves the port free
-    except ValidationFailed as failure:
-        fail(failure.report.text(), EXIT_VIOLATIONS)
-    except SourceError as error:
-        fail(str(error))
+    app = app_or_exit(settings)  # before binding: a failure leaves the port free
+    state = app.extensions["coopgraph"]
+    if settings.validate_on_start:  # only validated data is dumped
+        with exits_on_os_error():
+            ensure_dumps(state, dumps_dir(settings), progress=show_progress(),
+                         log=lambda message: click.echo(f"coopgraph: {message}", err=True))
+    publish(state)  # the description into graph/meta, before the workers fork
     click.echo(f"coopgraph: serving {settings.base_iri} (version {app.extensions['coopgraph'].version})", err=True)
     GunicornServer(app, settings).run()
 
 
 @main.command("build")
 @content_options
-def build_command(**flags):
-    """Build the dumps into var/ (not implemented yet)."""
-    fail("build is not implemented yet")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the dumps into [VAR_DIR/dumps, the one serve uses].")
+def build_command(out, **flags):
+    """Validate, then write the dumps and manifest.json. Nothing is written unless the data conforms;
+    files are replaced atomically, so a server beside never serves half a file."""
+    settings = settings_from(validate_on_start=True, **flags)  # a build always validates
+    app = app_or_exit(settings)
+    folder = (out or dumps_dir(settings)).resolve()
+    with exits_on_os_error():
+        manifest = build_dumps(app.extensions["coopgraph"], folder, progress=show_progress())
+    click.echo(f"coopgraph: {len(manifest.files)} dumps of version {manifest.dataset_version} in {folder}", err=True)
+    for file in manifest.files:
+        click.echo(f"{file.sha256}  {file.bytes:>10}  {file.name}")
+
+
+def app_or_exit(settings: Settings):
+    """The application, or an exit: 1 with the report on violations, 2 naming the unreadable file."""
+    try:
+        return create_app(settings)
+    except ValidationFailed as failure:
+        fail(failure.report.text(), EXIT_VIOLATIONS)
+    except SourceError as error:
+        fail(str(error))
+
+
+@contextlib.contextmanager
+def exits_on_os_error():
+    """A folder that cannot be written exits 2 naming it, not with a traceback."""
+    try:
+        yield
+    except OSError as error:
+        fail(f"{error.filename or '?'}: {error.strerror or error}")
+
+
+def show_progress() -> bool:
+    """Progress bars only for a person watching: not in CI, not into a log file."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
 
 
 @main.command("load")

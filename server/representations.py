@@ -8,10 +8,11 @@ class in use gets a short name), so the server stays ignorant of what the datase
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import Iterable, Mapping, Sequence
+from typing import BinaryIO, Iterable, Mapping, Sequence
 
 import rdflib
 from flask import Request, Response
@@ -44,10 +45,17 @@ def serialize_triples(
 
 def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
     """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON."""
+    output = io.BytesIO()
+    write_compact_jsonld(triples, context, output)
+    return output.getvalue()
+
+
+def write_compact_jsonld(triples: Iterable[Triple], context: Mapping, output: BinaryIO) -> None:
+    """compact_jsonld, written to a binary file (dumps): the document is never held as bytes."""
     graph = rdflib.Graph()
     # N-Triples is the lossless hand-over between the two libraries.
     graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-    return graph.serialize(format="json-ld", context=dict(context["@context"]), auto_compact=True).encode()
+    graph.serialize(output, format="json-ld", context=dict(context["@context"]), auto_compact=True)
 
 
 def jsonld_context(
@@ -79,7 +87,7 @@ def jsonld_context(
             context[term] = iri
             continue
         definition: dict = {"@id": iri}
-        if kinds[iri] == {"node"}:
+        if kinds[iri] == {"node"}:  # IRIs only: rdflib writes a blank node coerced to @id without its triples
             definition["@type"] = "@id"
         elif kinds[iri] == {"lang"}:
             definition["@container"] = "@language"

@@ -1,0 +1,270 @@
+"""`coopgraph build` and server.dumps: every dump round-trips, writes are atomic, failures write nothing.
+
+Builds go to temporary folders. The edge-case project (tests/fixtures/dumps/edge) has blank nodes
+(nested, shared, in a list), awkward literals, several scripts and a triple both the data and the
+ontology state; test_dumps_http.py runs the same round trip on the real project, through a live server.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+from pyoxigraph import Quad, RdfFormat
+
+from conftest import FIXTURES, run_cli
+from server import create_app
+from server.description import publish
+from server.dumps import (
+    DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, build_dumps, ensure_dumps, read_manifest,
+)
+from server.loading import DATA, ONTOLOGY
+from server.settings import Settings
+from server.state import app_state
+
+EDGE = FIXTURES / "dumps" / "edge"
+RDFLIB_FORMATS = {
+    "application/trig": "trig", "application/n-quads": "nquads", "text/turtle": "turtle",
+    "application/n-triples": "nt", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
+}
+PARSERS = ("pyoxigraph", "rdflib")
+
+
+# --- what a dump should hold, and reading it back -------------------------------------------------
+
+def expected_quads(store, settings: Settings, holds: str) -> list[Quad]:
+    """What the store holds for a dump, computed without the dump code: every graph but the description,
+    the set union of data and ontology, or one graph (as default-graph quads)."""
+    if holds == DATASET:
+        return [q for g in store.graphs() if g != settings.graph_iri(META) for q in store.quads(g)]
+    graphs = (DATA, ONTOLOGY) if holds == KNOWLEDGE_GRAPH else (holds,)
+    triples = {q.triple for g in graphs for q in store.quads(settings.graph_iri(g))}
+    return [Quad(t.subject, t.predicate, t.object) for t in triples]
+
+
+def dump_bytes(data: bytes, name: str) -> bytes:
+    return gzip.decompress(data) if DUMPS_BY_NAME[name].gzipped else data
+
+
+def assert_round_trips(data: bytes, name: str, parser: str, expected: list[Quad]) -> None:
+    """The dump `name` (its file bytes) parses back into what `expected` holds, blank nodes aside."""
+    dump = DUMPS_BY_NAME[name]
+    text = dump_bytes(data, name)
+    if parser == "pyoxigraph":
+        fmt = RdfFormat.from_media_type(dump.media_type)
+        parsed = [Quad(q.subject, q.predicate, q.object, q.graph_name) for q in pyoxigraph.parse(text, format=fmt)]
+        # Canonical blank node labels make isomorphic datasets equal as sets, literals compared exactly.
+        assert canonical(parsed) == canonical(expected), f"{name} read by pyoxigraph differs from the store"
+        assert len(parsed) == len(expected), f"{name} repeats statements"
+    else:
+        parsed_graphs = rdflib_graphs(text, RDFLIB_FORMATS[dump.media_type])
+        expected_graphs = rdflib_graphs(pyoxigraph.serialize(expected, format=RdfFormat.N_QUADS), "nquads")
+        assert parsed_graphs.keys() == expected_graphs.keys()
+        for graph, triples in expected_graphs.items():
+            assert isomorphic(parsed_graphs[graph], triples), f"{name}, graph {graph}: not isomorphic to the store"
+
+
+def canonical(quads: list[Quad]) -> set[Quad]:
+    dataset = pyoxigraph.Dataset(quads)
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.UNSTABLE)
+    return set(dataset)
+
+
+def rdflib_graphs(data: bytes, fmt: str) -> dict[str | None, rdflib.Graph]:
+    """Each non-empty graph of a parsed document, by name (None: the default graph)."""
+    dataset = rdflib.Dataset()
+    dataset.parse(data=data, format=fmt)
+    default = rdflib.graph.DATASET_DEFAULT_GRAPH_ID
+    return {None if g.identifier == default else str(g.identifier): g for g in dataset.graphs() if len(g)}
+
+
+def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of a folder, hidden ones included, with its bytes and mtime."""
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+# --- fixtures --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def edge(tmp_path_factory):
+    """The edge project, loaded, with its dumps built into a temporary var/ folder."""
+    var = tmp_path_factory.mktemp("edge-var")
+    app = create_app(Settings(root=EDGE, var_dir=var))
+    state = app_state(app)
+    folder = var / "dumps"
+    manifest = build_dumps(state, folder)
+    return state, folder, manifest
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    for part in ("ontology", "data", "shapes"):
+        shutil.copytree(source / part, target / part)
+    return target
+
+
+# --- tests -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize("name", [dump.name for dump in DUMPS])
+def test_every_dump_round_trips(edge, name, parser):
+    state, folder, _ = edge
+    expected = expected_quads(state.store, state.settings, DUMPS_BY_NAME[name].holds)
+    assert expected, "the fixture should give every dump something to hold"
+    assert_round_trips((folder / name).read_bytes(), name, parser, expected)
+
+
+def test_the_manifest_gives_each_file_its_size_checksum_and_count(edge):
+    state, folder, manifest = edge
+    assert [f.name for f in manifest.files] == [d.name for d in DUMPS]
+    assert read_manifest(folder) == manifest
+    on_disk = json.loads((folder / MANIFEST).read_text())
+    assert (on_disk["dataset_version"], on_disk["base_iri"]) == (state.version, state.settings.base_iri)
+    for entry in manifest.files:
+        data = (folder / entry.name).read_bytes()
+        assert entry.bytes == len(data)
+        assert entry.sha256 == hashlib.sha256(data).hexdigest()
+        assert entry.statements == len(expected_quads(state.store, state.settings, entry.dump.holds))
+        assert (entry.encoding == "gzip") == entry.name.endswith(".gz")
+
+
+def test_the_knowledge_graph_holds_a_triple_of_both_graphs_once(edge):
+    state, folder, manifest = edge
+    city_label = b'<http://127.0.0.1:8000/def#City> <http://www.w3.org/2000/01/rdf-schema#label> "city"@en .'
+    lines = gzip.decompress((folder / "coopgraph.nt.gz").read_bytes()).splitlines()
+    assert lines.count(city_label) == 1
+    quads = gzip.decompress((folder / "coopgraph.nq.gz").read_bytes()).splitlines()
+    assert sum(line.startswith(city_label[:-2]) for line in quads) == 2  # once per named graph
+
+
+def test_dumps_leave_out_the_description_graph(edge, tmp_path):
+    state, _, _ = edge
+    publish(state)  # puts the description into graph/meta
+    assert state.store.count(state.settings.graph_iri(META)) > 0
+    manifest = build_dumps(state, tmp_path)
+    meta = state.settings.graph_iri(META).encode()
+    for entry in manifest.files:
+        assert meta not in dump_bytes((tmp_path / entry.name).read_bytes(), entry.name), entry.name
+
+
+def test_the_build_command_validates_then_writes_every_dump(tmp_path):
+    result = run_cli("build", "--root", str(EDGE), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    listed = [line.split() for line in result.stdout.splitlines()]
+    manifest = read_manifest(tmp_path / "out")
+    assert [(f.sha256, str(f.bytes), f.name) for f in manifest.files] == [tuple(line) for line in listed]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [d.name for d in DUMPS] + [MANIFEST, ".build.lock"])
+
+
+def test_a_build_that_fails_validation_leaves_the_previous_dumps_untouched(tmp_path):
+    root = copy_project(EDGE, tmp_path / "project")
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(root), "--out", str(out)).returncode == 0
+    before = folder_snapshot(out)
+    # An agreement with one party and no label: two violations.
+    (root / "data" / "broken.ttl").write_text('@prefix cg: <def#> .\n<id/agreement/lonely> a cg:Agreement ;\n'
+                                              '    cg:party <id/territory/lyon> .\n')
+    result = run_cli("build", "--root", str(root), "--out", str(out))
+    assert result.returncode == 1
+    assert "data/broken.ttl" in result.stderr and "An agreement needs a label." in result.stderr
+    assert folder_snapshot(out) == before
+
+
+def test_a_build_of_unreadable_data_names_the_file_and_line_and_writes_nothing(tmp_path):
+    root = copy_project(EDGE, tmp_path / "project")
+    out = tmp_path / "out"
+    assert run_cli("build", "--root", str(root), "--out", str(out)).returncode == 0
+    before = folder_snapshot(out)
+    (root / "data" / "typo.ttl").write_text('@prefix cg: <def#> .\n\n<id/x> a cg:Agreement\n<id/y> a cg:City .\n')
+    result = run_cli("build", "--root", str(root), "--out", str(out))
+    assert result.returncode == 2
+    assert f"{root / 'data' / 'typo.ttl'}:4:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert folder_snapshot(out) == before
+
+
+def test_a_build_that_fails_midway_leaves_the_folder_as_it_was(edge, tmp_path, monkeypatch):
+    state, _, _ = edge
+    build_dumps(state, tmp_path)
+    before = folder_snapshot(tmp_path)
+
+    def failing_writer(*args, **kwargs):  # the JSON-LD dump comes fifth: four are written by then
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("server.dumps.write_compact_jsonld", failing_writer)
+    with pytest.raises(OSError, match="No space left"):
+        build_dumps(state, tmp_path)
+    assert folder_snapshot(tmp_path) == before  # no renamed file, no leftover .part file
+
+
+def test_readers_never_see_half_a_file_while_builds_replace_them(tmp_path):
+    """Two versions of the data (two base IRIs) built in turn into one folder while a reader reads:
+    every file read is one a build completed (its checksum is in that build's manifest)."""
+    apps = [app_state(create_app(Settings(root=EDGE, base_iri=iri, validate_on_start=False, var_dir=tmp_path)))
+            for iri in ("http://one.example/", "http://two.example/")]
+    built = [build_dumps(apps[0], tmp_path)]
+    stop, seen, errors = threading.Event(), [], []
+
+    def rebuild():
+        try:
+            for turn in range(1, 7):
+                built.append(build_dumps(apps[turn % 2], tmp_path))
+        except Exception as error:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(error)
+        finally:
+            stop.set()
+
+    builder = threading.Thread(target=rebuild)
+    builder.start()
+    while not stop.is_set():
+        for dump in DUMPS:
+            seen.append((dump.name, hashlib.sha256((tmp_path / dump.name).read_bytes()).hexdigest()))
+    builder.join()
+    assert not errors
+    assert len(seen) > 2 * len(DUMPS)
+    complete = {(entry.name, entry.sha256) for manifest in built for entry in manifest.files}
+    assert not [read for read in seen if read not in complete]
+    assert {entry.sha256 for entry in built[1].files} != {entry.sha256 for entry in built[2].files}
+
+
+def test_ensure_dumps_builds_only_what_is_missing_or_stale(tmp_path):
+    root = copy_project(EDGE, tmp_path / "project")
+    state = app_state(create_app(Settings(root=root, var_dir=tmp_path / "var")))
+    folder = tmp_path / "var" / "dumps"
+    reasons = []
+    first = ensure_dumps(state, folder, log=reasons.append)
+    assert len(reasons) == 1 and "no dumps yet" in reasons[0]
+    assert ensure_dumps(state, folder, log=reasons.append) == first and len(reasons) == 1
+
+    (folder / "coopgraph.ttl").unlink()
+    again = ensure_dumps(state, folder, log=reasons.append)
+    assert "coopgraph.ttl went missing" in reasons[-1] and (folder / "coopgraph.ttl").is_file()
+
+    later = again.built_at.timestamp() + 5
+    os.utime(root / "data" / "agreements.ttl", (later, later))
+    ensure_dumps(state, folder, log=reasons.append)
+    assert "newer" in reasons[-1]
+
+    other = app_state(create_app(Settings(root=root, var_dir=tmp_path / "var", base_iri="http://elsewhere.example/",
+                                          validate_on_start=False)))
+    rebuilt = ensure_dumps(other, folder, log=reasons.append)
+    assert "base IRI" in reasons[-1] and rebuilt.base_iri == "http://elsewhere.example/"
+    assert len(reasons) == 4
+
+
+@pytest.mark.parametrize("entry_name", ["../../etc/passwd", "manifest.json", ".build.lock", "/etc/passwd"])
+def test_a_manifest_naming_other_files_is_not_trusted(edge, tmp_path, entry_name):
+    _, folder, _ = edge
+    raw = json.loads((folder / MANIFEST).read_text())
+    raw["files"][0]["name"] = entry_name
+    (tmp_path / MANIFEST).write_text(json.dumps(raw))
+    assert read_manifest(tmp_path) is None
