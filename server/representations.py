@@ -123,6 +123,11 @@ def _prefixed_name(iri: str, local: str, prefixes: Mapping[str, str]) -> str:
     return iri  # no safe short name: the IRI itself is a valid term
 
 
+def alternates_link(alternates: Sequence[tuple[str, Format]]) -> str:
+    """A Link header value naming each (URL, format) as an alternate."""
+    return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alternates)
+
+
 def finish_response(
     response: Response,
     request: Request,
@@ -141,11 +146,11 @@ def finish_response(
     """
     response.vary.update(vary)
     if alternates:
-        response.headers["Link"] = ", ".join(
-            f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alternates
-        )
+        response.headers["Link"] = alternates_link(alternates)
+    # Location too: a 303's variants differ only by where they send the client.
     variant = "|".join(
-        (version, request.path, response.content_type or "", response.content_language.to_header() if response.content_language else "")
+        (version, request.path, response.content_type or "", response.content_language.to_header() if response.content_language else "",
+         response.headers.get("Location", ""))
     )
     response.set_etag(hashlib.sha256(variant.encode()).hexdigest()[:32])
     if last_modified is not None:

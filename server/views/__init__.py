@@ -1,5 +1,7 @@
 """The blueprints, registered in this order by create_app. Add yours to BLUEPRINTS."""
 
+from server.views.entities import entities
 from server.views.home import home
+from server.views.vocabulary import vocabulary
 
-BLUEPRINTS = [home]
+BLUEPRINTS = [home, entities, vocabulary]

@@ -1,0 +1,68 @@
+"""Entity IRIs and their documents: `/id/{path}` answers 303 to `/doc/{path}.{ext}`.
+
+The IRI of an entity is the base IRI plus the path: routes look at the path only, so the server
+answers the same behind a proxy. Paths are words of ASCII letters, digits, `-`, `_` and `~`
+separated by single slashes; anything else (dots, `..`, encoded slashes, non-ASCII) is a 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, render_template, request
+from werkzeug.exceptions import NotFound
+
+from server.describe import PageBuilder, describe
+from server.indexes import term_names
+from server.negotiation import HTML
+from server.representations import serialize_triples
+from server.state import app_state
+from server.views.negotiated import linker, reader_language, see_other, serve, split_extension, variants
+
+entities = Blueprint("entities", __name__)
+
+ENTITY_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_~-]*(?:/[A-Za-z0-9][A-Za-z0-9_~-]*)*")
+
+
+@entities.get("/id/<path:path>")
+def entity(path: str):
+    description_of(entity_iri(path))
+    return see_other(f"/doc/{path}")
+
+
+@entities.get("/doc/<path:path>")
+def entity_document(path: str):
+    stem, fmt = split_extension(path)
+    iri = entity_iri(stem)
+    triples = description_of(iri)
+    if fmt is None:
+        return see_other(f"/doc/{stem}")
+    return serve(f"/doc/{stem}", fmt, lambda: render(iri, triples, fmt, f"/doc/{stem}"))
+
+
+def entity_iri(path: str) -> str:
+    """The IRI a path under /id/ names; a 404 for a path no entity could have."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    if not ENTITY_PATH.fullmatch(path) or "%2f" in raw.lower():
+        raise NotFound("Entity paths are words of ASCII letters, digits, '-', '_' or '~' separated by "
+                       f"single slashes, like /id/agreement/some-slug; {path!r} is not one.")
+    return f"{app_state().settings.base_iri}id/{path}"
+
+
+def description_of(iri: str):
+    """The triples describing `iri` (cached per dataset version); a 404 if the store knows nothing of it."""
+    state = app_state()
+    triples = state.cache.get_or_build(("description", iri, state.version), lambda: describe(state.store, iri))
+    if not triples:
+        raise NotFound(f"This dataset says nothing about <{iri}>.")
+    return triples
+
+
+def render(iri: str, triples, fmt, stem: str) -> bytes:
+    state = app_state()
+    if fmt is not HTML:
+        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+    language = reader_language()
+    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
+                       language=language, linker=linker()).page(iri)
+    return render_template("entity.html", page=page, formats=variants(stem)).encode()

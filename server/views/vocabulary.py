@@ -1,0 +1,105 @@
+"""The vocabulary, the shapes and the named graphs dereference too.
+
+* `{base}def` (terms `{base}def#Term`): 303 to `/def.{html,ttl,jsonld,rdf,nt}`; the HTML is the
+  documentation generated from the ontology graph, with an anchor per term; the RDF formats are
+  the whole ontology graph, so `owl:imports` and Protégé get the ontology.
+* `{base}shapes` (shapes `{base}shapes#Name`): the same for the shapes graph.
+* `{base}graph/{name}`: a short description of a named graph (its size, what the store says of it).
+* `/context.jsonld`: the JSON-LD context every JSON-LD document inlines.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template, request
+from pyoxigraph import Literal, NamedNode, Triple
+from werkzeug.exceptions import NotFound
+
+from server.describe import PageBuilder, describe
+from server.indexes import browse_path, class_counts, term_names
+from server.loading import ONTOLOGY, SHAPES
+from server.negotiation import HTML, JSON_LD
+from server.ontology_docs import shapes_doc, vocabulary_doc
+from server.representations import finish_response, serialize_triples
+from server.state import app_state
+from server.views.negotiated import linker, reader_language, see_other, serve, split_extension, variants
+
+vocabulary = Blueprint("vocabulary", __name__)
+
+VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+# The graphs published whole, by the path of their IRI.
+GRAPH_DOCUMENTS = {"/def": ONTOLOGY, "/shapes": SHAPES}
+
+
+@vocabulary.get("/def")
+@vocabulary.get("/shapes")
+def graph_document():
+    return see_other(request.path)
+
+
+@vocabulary.get("/def.<extension>")
+@vocabulary.get("/shapes.<extension>")
+def graph_document_variant(extension: str):
+    stem, fmt = split_extension(request.path)
+    return serve(stem, fmt, lambda: render_graph_document(GRAPH_DOCUMENTS[stem], fmt, stem))
+
+
+@vocabulary.get("/graph/<name>")
+def named_graph(name: str):
+    stem, fmt = split_extension(name)
+    state = app_state()
+    iri = state.settings.graph_iri(stem)
+    if iri not in state.store.graphs():
+        raise NotFound(f"This dataset has no named graph <{iri}>; it has "
+                       f"{', '.join('<' + graph + '>' for graph in state.store.graphs())}.")
+    if fmt is None:
+        return see_other(f"/graph/{stem}")
+    return serve(f"/graph/{stem}", fmt, lambda: render_graph_description(iri, fmt, f"/graph/{stem}"))
+
+
+@vocabulary.get("/context.jsonld")
+def context():
+    state = app_state()
+    response = Response(json.dumps(state.jsonld_context, indent=2, ensure_ascii=False), mimetype=JSON_LD.media_type)
+    return finish_response(response, request, version=state.version, last_modified=state.last_modified, vary=())
+
+
+def render_graph_document(graph: str, fmt, stem: str) -> bytes:
+    """The whole ontology or shapes graph: documentation in HTML, the graph itself otherwise."""
+    state = app_state()
+    settings = state.settings
+    triples = graph_triples(graph)
+    if fmt is not HTML:
+        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+    language = reader_language()
+    document_iri = settings.base_iri + stem.lstrip("/")
+    common = dict(term_names=term_names(state), prefixes=state.prefixes, language=language,
+                  linker=linker(here=document_iri))
+    if graph == ONTOLOGY:
+        links = linker()
+        doc = vocabulary_doc(triples, graph_triples(SHAPES), ontology_iri=document_iri,
+                             shapes_iri=settings.base_iri + "shapes", class_counts=class_counts(state),
+                             browse_href=lambda iri: links.local(browse_path(iri, state.prefixes)), **common)
+        return render_template("vocabulary.html", doc=doc, formats=variants(stem)).encode()
+    doc = shapes_doc(triples, shapes_iri=document_iri, **common)
+    return render_template("shapes.html", doc=doc, formats=variants(stem)).encode()
+
+
+def graph_triples(graph: str) -> tuple[Triple, ...]:
+    state = app_state()
+    iri = state.settings.graph_iri(graph)
+    return state.cache.get_or_build(("graph", iri, state.version),
+                                    lambda: tuple(state.store.run_file("describe-graph", graph=iri)))
+
+
+def render_graph_description(iri: str, fmt, stem: str) -> bytes:
+    """What the store says of a named graph, plus its size (void:triples)."""
+    state = app_state()
+    size = state.store.count(iri)
+    triples = (*describe(state.store, iri), Triple(NamedNode(iri), NamedNode(VOID_TRIPLES), Literal(size)))
+    if fmt is not HTML:
+        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
+                       language=reader_language(), linker=linker()).page(iri)
+    return render_template("graph.html", page=page, size=size, formats=variants(stem)).encode()
