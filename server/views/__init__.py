@@ -3,5 +3,6 @@
 from server.views.entities import entities
 from server.views.home import home
 from server.views.vocabulary import vocabulary
+from server.views.dumps import dumps
 
-BLUEPRINTS = [home, entities, vocabulary]
+BLUEPRINTS = [home, entities, vocabulary, dumps]
