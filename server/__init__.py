@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         prefixes=prefixes,
         jsonld_context=dataset_jsonld_context(store, prefixes),
     )
-    CORS(app, origins="*", supports_credentials=False)
+    # send_wildcard: answer "*" itself rather than echo each Origin (the data is public, no credentials).
+    CORS(app, origins="*", send_wildcard=True, supports_credentials=False)
     # COMPRESS_STREAMS off: files sent whole (the dumps) go out byte for byte, so their Range
     # requests and ETags address the bytes on disk; .gz dumps are compressed already.
     app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES, COMPRESS_STREAMS=False)
