@@ -129,7 +129,7 @@ EXPECTED = [
     ("agreement", "id/agreement/one-party", V, "AgreementShape", "at least two distinct parties"),
     ("agreement", "id/agreement/territory-as-party", V, "AgreementShape", "A party (cg:party) must be an org:Organization"),
     ("agreement", "id/agreement/bad-signature-link", V, "AgreementShape", "cg:hasSignature must point to a cg:Signature"),
-    ("agreement", "id/agreement/signed-for-non-party", V, "AgreementShape", "not a party of this agreement"),
+    ("agreement", "id/agreement/signed-for-non-party", V, "SignedForPartiesShape", "not a party of this agreement"),
     ("agreement", "id/agreement/datetime-signing-date", V, "AgreementShape", "cg:signingDate: one value, typed"),
     ("agreement", "id/agreement/no-signing-date", W, "AgreementShape", "No signing date"),
     ("agreement", "id/agreement/bad-place-and-event", V, "AgreementShape", "cg:signingPlace"),
@@ -156,7 +156,7 @@ EXPECTED = [
     ("signature", "id/signature/wrong-values", V, "SignatureShape", "cg:signsFor: at most one, an org:Organization"),
     ("signature", "id/signature/wrong-values", V, "SignatureShape", "cg:inCapacity: at most one, an org:Post"),
     ("signature", "id/signature/orphan", V, "SignatureShape", "belongs to exactly one agreement"),
-    ("signature", "id/agreement/with-bad-signatures", V, "AgreementShape", "not a party of this agreement"),
+    ("signature", "id/agreement/with-bad-signatures", V, "SignedForPartiesShape", "not a party of this agreement"),
     # Organisations
     ("organisation", "id/org/wrong-kind", V, "OrganisationShape", "IRI must be <id/organisation/slug>"),
     ("organisation", "[]", V, "OrganisationShape", "IRI must be <id/organisation/slug>"),
@@ -346,6 +346,16 @@ def test_rdfs_inference_would_hide_errors():
     assert not any(message in r.message for r in inferred)
 
 
+def test_sparql_targets_need_advanced_mode():
+    """The SPARQL checks are targeted by SHACL-AF SPARQL targets (one query instead of one
+    per node): pyshacl must run with advanced=True, or they silently never fire."""
+    data = parse(VALID, INVALID / "attestation.ttl")
+    drift = "the data does not state that triple"
+    assert any(drift in r.message for r in validate(data))
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes(), ont_graph=ontology(), advanced=False)
+    assert not any(drift in str(m) for m in report.objects(None, SH.resultMessage))
+
+
 def test_every_constraint_message_is_produced_by_some_fixture():
     """Each sh:message of the shapes graph shows up in the results of some fixture: no shape
     or constraint goes untested."""
@@ -362,7 +372,8 @@ def test_every_constraint_message_is_produced_by_some_fixture():
 
 def test_every_targeting_shape_has_results_in_the_table():
     targeting = {
-        str(s).removeprefix(BASE + "shapes#") for s in shapes().subjects(SH.targetClass, None)
+        str(s).removeprefix(BASE + "shapes#")
+        for p in (SH.targetClass, SH.target) for s in shapes().subjects(p, None)
     } | {str(s).removeprefix(BASE + "shapes#") for s in shapes().subjects(RDF.type, SH.PropertyShape)}
     assert sorted(targeting - {row[3] for row in EXPECTED}) == []
 
