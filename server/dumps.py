@@ -223,7 +223,8 @@ def _write_part(folder: Path, dump: Dump, writer: _Writer, advance: Callable[[in
         hashed = _HashingWriter(raw)
         if dump.gzipped:
             # No name and a zero time in the gzip header: the same data gives the same bytes.
-            with gzip.GzipFile(filename="", mode="wb", fileobj=hashed, mtime=0) as compressed:
+            # Level 6, as gzip(1): twice as fast as 9 here, for files some 8 % larger.
+            with gzip.GzipFile(filename="", mode="wb", fileobj=hashed, mtime=0, compresslevel=6) as compressed:
                 statements = writer.write(dump, compressed, advance)
         else:
             statements = writer.write(dump, hashed, advance)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from pyoxigraph import Quad, RdfFormat
 
 from conftest import FIXTURES, run_cli
@@ -56,21 +55,22 @@ def dump_bytes(data: bytes, name: str) -> bytes:
 
 
 def assert_round_trips(data: bytes, name: str, parser: str, expected: list[Quad]) -> None:
-    """The dump `name` (its file bytes) parses back into what `expected` holds, blank nodes aside."""
+    """The dump `name` (its file bytes) parses back into what `expected` holds, blank node labels aside.
+
+    Both sides get canonical blank node labels (pyoxigraph's canonicalisation), so isomorphic datasets
+    are equal as sets; it is much faster than rdflib.compare on the shapes' many similar blank nodes."""
     dump = DUMPS_BY_NAME[name]
     text = dump_bytes(data, name)
     if parser == "pyoxigraph":
         fmt = RdfFormat.from_media_type(dump.media_type)
         parsed = [Quad(q.subject, q.predicate, q.object, q.graph_name) for q in pyoxigraph.parse(text, format=fmt)]
-        # Canonical blank node labels make isomorphic datasets equal as sets, literals compared exactly.
-        assert canonical(parsed) == canonical(expected), f"{name} read by pyoxigraph differs from the store"
-        assert len(parsed) == len(expected), f"{name} repeats statements"
+        assert len(parsed) == len(expected), f"{name} repeats or loses statements"
     else:
-        parsed_graphs = rdflib_graphs(text, RDFLIB_FORMATS[dump.media_type])
-        expected_graphs = rdflib_graphs(pyoxigraph.serialize(expected, format=RdfFormat.N_QUADS), "nquads")
-        assert parsed_graphs.keys() == expected_graphs.keys()
-        for graph, triples in expected_graphs.items():
-            assert isomorphic(parsed_graphs[graph], triples), f"{name}, graph {graph}: not isomorphic to the store"
+        # What rdflib reads, handed over as N-Quads; the expected side takes the same way, so rdflib's
+        # normalisation of literals ("01"^^xsd:integer -> "1") is applied to both.
+        parsed = through_rdflib(text, RDFLIB_FORMATS[dump.media_type])
+        expected = through_rdflib(pyoxigraph.serialize(expected, format=RdfFormat.N_QUADS), "nquads")
+    assert canonical(parsed) == canonical(expected), f"{name} read by {parser} differs from the store"
 
 
 def canonical(quads: list[Quad]) -> set[Quad]:
@@ -79,12 +79,11 @@ def canonical(quads: list[Quad]) -> set[Quad]:
     return set(dataset)
 
 
-def rdflib_graphs(data: bytes, fmt: str) -> dict[str | None, rdflib.Graph]:
-    """Each non-empty graph of a parsed document, by name (None: the default graph)."""
+def through_rdflib(data: bytes, fmt: str) -> list[Quad]:
     dataset = rdflib.Dataset()
     dataset.parse(data=data, format=fmt)
-    default = rdflib.graph.DATASET_DEFAULT_GRAPH_ID
-    return {None if g.identifier == default else str(g.identifier): g for g in dataset.graphs() if len(g)}
+    assert len(dataset) or not data.strip(), "rdflib read nothing"
+    return list(pyoxigraph.parse(dataset.serialize(format="nquads", encoding="utf-8"), format=RdfFormat.N_QUADS))
 
 
 def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
