@@ -35,6 +35,8 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = RDF + "type"
 REIFICATION = (RDF + "subject", RDF + "predicate", RDF + "object")
 DERIVED_FROM = PROV + "wasDerivedFrom"
+# The sentence a source says a statement with (docs/modelling.md: cg:quote), relative to the base IRI.
+QUOTE = "def#quote"
 
 # What names a resource, most preferred first (the queries fetch the same ones).
 NAMING_PREDICATES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF + "name", SCHEMA + "name")
@@ -184,7 +186,8 @@ class Source:
     iri: str
     href: str | None
     predicate: Property  # the asserted predicate, with the asserted value(s)
-    details: tuple[Property, ...]
+    quotes: tuple[Value, ...]  # the source's own words
+    details: tuple[Property, ...]  # anything else the statement says (inferred, a note…)
     documents: tuple[Value, ...]
 
 
@@ -266,17 +269,29 @@ class PageBuilder:
             return Value(term.value, language=term.language or None,
                          datatype=None if datatype in PLAIN_TYPES else short_name(datatype, self.prefixes))
         if isinstance(term, NamedNode):
-            names = self.names if self.names.known(term.value) else self.term_names
-            return Value(names.of(term.value, self.language), href=self.linker.href(term.value), iri=term.value)
+            return Value(self.iri_text(term.value), href=self.linker.href(term.value), iri=term.value)
         nested = () if depth >= MAX_NESTING else self.properties(
             ((t.predicate, t.object) for t in self.by_subject.get(term, ())), depth=depth + 1)
         return Value("…" if nested else "(blank node)", nested=nested)
 
+    def iri_text(self, iri: str) -> str:
+        """A resource's name; unnamed, the local name of an IRI of this site or of a known
+        vocabulary, and any other IRI in full (`https://…/about` says more than "about")."""
+        for names in (self.names, self.term_names):
+            if names.known(iri):
+                return names.of(iri, self.language)
+        if iri.startswith(self.linker.base_iri) or short_name(iri, self.prefixes) != iri:
+            return readable_local_name(iri)
+        return iri
+
     def source(self, statement) -> Source:
-        details, documents, asserted_predicate, asserted_values = [], [], None, []
+        details, documents, quotes, asserted_predicate, asserted_values = [], [], [], None, []
+        quote = self.linker.base_iri + QUOTE
         for triple in self.by_subject.get(statement, ()):
             predicate = triple.predicate.value
-            if predicate == REIFICATION[1]:
+            if predicate == quote:
+                quotes.append(triple.object)
+            elif predicate == REIFICATION[1]:
                 asserted_predicate = triple.object.value
             elif predicate == REIFICATION[2]:
                 asserted_values.append(triple.object)
@@ -288,8 +303,9 @@ class PageBuilder:
         asserted = Property(predicate, self.term_names.of(predicate, self.language), self.linker.href(predicate),
                             tuple(sorted({self.value(term): None for term in asserted_values}, key=sort_key)))
         iri = getattr(statement, "value", "")
-        return Source(iri, self.linker.href(iri) if iri else None, asserted, self.properties(details),
-                      tuple(sorted(set(documents), key=sort_key)))
+        return Source(iri, self.linker.href(iri) if iri else None, asserted,
+                      tuple(sorted({self.value(term): None for term in quotes}, key=sort_key)),
+                      self.properties(details), tuple(sorted(set(documents), key=sort_key)))
 
 
 GROUP_RANK = {predicate: rank for rank, predicate in enumerate(
