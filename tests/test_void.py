@@ -24,7 +24,7 @@ from server.loading import DATA, ONTOLOGY
 from server.settings import Settings
 from server.state import app_state
 from server.store import OxigraphStore
-from test_dumps import EDGE
+from test_dumps import EDGE, copy_project
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
 TURTLE = "text/turtle"
@@ -239,6 +239,25 @@ def test_the_dataset_page_escapes_what_the_settings_say(tmp_path):
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page and "a &amp; b" in page
     assert "No dumps have been built" in page  # none in this var/ folder
+
+
+def test_the_dataset_page_links_no_iri_it_cannot_safely_follow(tmp_path):
+    root = copy_project(EDGE, tmp_path / "project")
+    (root / "data" / "odd.ttl").write_text("<id/odd/x> a <javascript:alert(1)> .\n")
+    page = create_app(Settings(root=root, var_dir=tmp_path, validate_on_start=False)).test_client().get(
+        "/dataset.html").text
+    assert "javascript:alert(1)" in page  # named in the class table
+    assert 'href="javascript:' not in page
+    assert 'href="/id/odd/x"' in page  # an example resource, linked site-relative
+
+
+def test_the_pages_speak_the_readers_language(client):
+    for language in ("fr", "en"):
+        for url in ("/dataset.html", "/dumps/"):
+            response = client.get(url, headers={"Accept-Language": language, "Accept": "text/html"})
+            assert response.headers["Content-Language"] == language
+            assert "Accept-Language" in response.headers["Vary"]
+            assert f'<html lang="{language}">' in response.text
 
 
 def test_without_dumps_the_description_has_no_distributions(tmp_path):

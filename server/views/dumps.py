@@ -22,7 +22,7 @@ from server.negotiation import (
 )
 from server.representations import finish_response, serialize_triples
 from server.state import AppState, app_state
-from server.views.negotiated import see_other, variants
+from server.views.negotiated import linker, reader_language, see_other, variants
 
 dumps = Blueprint("dumps", __name__)
 
@@ -48,9 +48,7 @@ def dataset_document(extension: str):
             return render_template("dataset.html", published=published, short=lambda iri: short_name(iri, prefixes),
                                    uri_space=uri_space(state.settings), not_dumped=NOT_DUMPED, **_page_context())
 
-        body = state.cache.get_or_build(("dataset.html", published.tag), page)
-        return _finish(Response(body, content_type="text/html; charset=utf-8"), published, vary=(),
-                       alternates=alternates)
+        return _page(page, published, ("dataset.html",), vary=(), alternates=alternates)
     return _rdf(published.triples, fmt, state, published, vary=(), alternates=alternates)
 
 
@@ -77,8 +75,8 @@ def listing():
         fmt = _negotiated(offered)
     state, published = _published()
     if fmt is HTML:
-        body = render_template("dumps.html", published=published, **_page_context())
-        return _finish(Response(body, content_type="text/html; charset=utf-8"), published)
+        return _page(lambda: render_template("dumps.html", published=published, **_page_context()),
+                     published, ("dumps.html",))
     triples = distributions(state.settings, published.manifest) if published.manifest else []
     return _rdf(triples, fmt, state, published)
 
@@ -132,6 +130,15 @@ def _prefixes(state: AppState) -> dict[str, str]:
 
 def _page_context() -> dict:
     return {"holds": HOLDS, "alternates": RDF_ALTERNATES}
+
+
+def _page(render, published: Published, key: tuple, vary=("Accept",), alternates=()) -> Response:
+    """An HTML page, built once per description and reader language (the site's words are translated)."""
+    language = reader_language()
+    body = app_state().cache.get_or_build((*key, published.tag, language, linker().query), render)
+    response = Response(body, content_type="text/html; charset=utf-8")
+    response.headers["Content-Language"] = language
+    return _finish(response, published, vary=(*vary, "Accept-Language"), alternates=alternates)
 
 
 def _rdf(triples, fmt: Format, state: AppState, published: Published, vary=("Accept",), alternates=()) -> Response:
