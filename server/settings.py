@@ -83,6 +83,13 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     query_workers: int = 2
     query_memory_mb: int = 1024
+    # Where the triples live: "memory" (read from the content folders at start), "disk" (a store
+    # `coopgraph load` filled, at store_path, default var/store) or "remote" (a SPARQL 1.1 server).
+    store: str = "memory"
+    store_path: Path | None = None
+    remote_endpoint: str | None = None  # its query URL, e.g. http://127.0.0.1:7878/query
+    remote_update_endpoint: str | None = None  # for `coopgraph load`; default: the query URL's .../update
+    remote_timeout_s: float = 10.0
     title: dict[str, str] = field(default_factory=default_title)
     # The dataset's VoID/DCAT description: texts keyed by language, IRIs, an ISO date.
     description: dict[str, str] = field(default_factory=default_description)
@@ -103,12 +110,15 @@ class Settings:
             "var_dir": self.var_dir or root / "var",
             "examples_dir": self.examples_dir or root / "tests" / "queries",
             "base_iri": self.base_iri or _base_iri_for(self.host, self.port),
+            "store_path": self.store_path or Path(self.var_dir or root / "var") / "store",
+            "remote_update_endpoint": self.remote_update_endpoint or _update_endpoint_for(self.remote_endpoint),
         }
         for name, value in derived.items():
-            if name.endswith("_dir"):
+            if name.endswith("_dir") or name == "store_path":
                 value = Path(value).resolve()
             object.__setattr__(self, name, value)  # frozen: only here
         _check_base_iri(self.base_iri)
+        _check_store(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
@@ -151,6 +161,29 @@ def _check_base_iri(iri: str) -> None:
         )
     if parts.query or parts.fragment:
         raise SettingsError(f"base IRI {iri!r} must have no query or fragment")
+
+
+STORES = ("memory", "disk", "remote")
+
+
+def _update_endpoint_for(query_endpoint: str | None) -> str | None:
+    """Oxigraph and Fuseki answer updates at .../update beside .../query; other servers at the same URL."""
+    if query_endpoint and query_endpoint.rstrip("/").endswith("/query"):
+        return query_endpoint.rstrip("/").removesuffix("query") + "update"
+    return query_endpoint
+
+
+def _check_store(settings: Settings) -> None:
+    if settings.store not in STORES:
+        raise SettingsError(f"store {settings.store!r} must be one of {', '.join(STORES)}")
+    for name in ("remote_endpoint", "remote_update_endpoint"):
+        url = getattr(settings, name)
+        if url is not None and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise SettingsError(f"{name} {url!r} must be an absolute http(s) URL, e.g. 'http://127.0.0.1:7878/query'")
+    if settings.store == "remote" and not settings.remote_endpoint:
+        raise SettingsError("store 'remote' needs remote_endpoint, e.g. COOPGRAPH_REMOTE_ENDPOINT=http://127.0.0.1:7878/query")
+    if settings.remote_timeout_s <= 0:
+        raise SettingsError(f"remote_timeout_s {settings.remote_timeout_s!r} must be positive")
 
 
 def _convert(name: str, type_name: str, raw: str):
