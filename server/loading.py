@@ -103,9 +103,11 @@ def read_rdflib_graph(
 
     If `origins` is given, it receives subject -> the first file that states
     something about that subject (so reports can say which file to fix)."""
-    graph = rdflib.Graph()
+    # "core" bindings only: rdflib's defaults bind schema: to https://schema.org/,
+    # which would rename the files' own http://schema.org/ prefix to schema1.
+    graph = rdflib.Graph(bind_namespaces="core")
     for path in paths:
-        part = rdflib.Graph()
+        part = rdflib.Graph(bind_namespaces="core")
         with _errors_named(path):
             part.parse(path, format="turtle", publicID=base)
         if origins is not None:

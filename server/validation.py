@@ -101,7 +101,8 @@ def validate(settings: Settings) -> ValidationReport:
     names = _Names(base, [shapes, ontology, data], shapes)
     results = tuple(
         _result(report_graph, node, names, origins, settings.root)
-        for node in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult)
+        # Only the report's own results: nested sh:detail results explain one of them, they are not findings.
+        for node in report_graph.objects(None, SH.result)
     )
     return ValidationReport(results, report_graph)
 

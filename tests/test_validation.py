@@ -39,3 +39,18 @@ def test_renderers(make_settings):
 def test_syntax_errors_propagate(make_settings):
     with pytest.raises(SourceError):
         validate(make_settings("broken"))
+
+
+def test_nested_detail_results_are_not_findings(make_settings):
+    # pyshacl explains an sh:node failure with a second result under sh:detail; a curator has one thing to fix.
+    report = validate(make_settings("nested-detail"))
+    assert len(list(report.report_graph.subjects(rdflib.RDF.type, rdflib.SH.ValidationResult))) == 2
+    assert [(r.focus_node, r.path, r.message) for r in report.results] == [
+        ("<id/event/e>", "schema:location", "A location must be labelled.")
+    ]
+
+
+def test_prefixes_are_the_files_own(make_settings):
+    # rdflib binds schema: to https://schema.org/ by default; the files say http://schema.org/.
+    report = validate(make_settings("nested-detail"))
+    assert "schema:location" in report.text() and "schema1:" not in report.text()
