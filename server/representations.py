@@ -43,6 +43,19 @@ def serialize_triples(
     return serialize(triples, format=fmt.rdf_format, prefixes=dict(prefixes))
 
 
+def prefixes_used(triples: Iterable[Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """The prefixes some IRI of the triples starts with (datatypes included), so a short document
+    does not open with every prefix of the dataset."""
+    iris = set()
+    for triple in triples:
+        for term in triple:
+            iris.add(getattr(term, "value", ""))
+            datatype = getattr(term, "datatype", None)
+            if datatype is not None:
+                iris.add(datatype.value)
+    return {name: namespace for name, namespace in prefixes.items() if any(iri.startswith(namespace) for iri in iris)}
+
+
 def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
     """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON."""
     output = io.BytesIO()

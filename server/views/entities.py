@@ -15,9 +15,9 @@ from werkzeug.exceptions import NotFound
 from server.describe import PageBuilder, describe
 from server.indexes import term_names
 from server.negotiation import HTML
-from server.representations import serialize_triples
 from server.state import app_state
-from server.views.negotiated import linker, reader_language, see_other, serve, split_extension, variants
+from server.views.negotiated import (linker, rdf_document, reader_language, see_other, serve, split_extension,
+                                     variants)
 
 entities = Blueprint("entities", __name__)
 
@@ -61,7 +61,7 @@ def description_of(iri: str):
 def render(iri: str, triples, fmt, stem: str) -> bytes:
     state = app_state()
     if fmt is not HTML:
-        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+        return rdf_document(triples, fmt)
     language = reader_language()
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
                        language=language, linker=linker()).page(iri)

@@ -20,7 +20,7 @@ from werkzeug.exceptions import NotAcceptable, NotFound
 from server.describe import Linker
 from server.negotiation import (DOCUMENT_FORMATS, HTML, LANGUAGES, Format, available_types, choose_format,
                                 choose_language, format_for_extension)
-from server.representations import alternates_link, finish_response
+from server.representations import alternates_link, finish_response, prefixes_used, serialize_triples
 from server.state import app_state
 
 
@@ -87,6 +87,12 @@ def finish(response: Response, alternates: Sequence[tuple[str, Format]], vary: S
     state = app_state()
     return finish_response(response, request, version=state.version, last_modified=state.last_modified,
                            vary=vary, alternates=alternates)
+
+
+def rdf_document(triples, fmt: Format) -> bytes:
+    """Triples in an RDF format, with the prefixes they use and the dataset's JSON-LD context."""
+    state = app_state()
+    return serialize_triples(triples, fmt, prefixes=prefixes_used(triples, state.prefixes), context=state.jsonld_context)
 
 
 def reader_language() -> str:

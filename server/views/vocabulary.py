@@ -21,9 +21,10 @@ from server.indexes import browse_path, class_counts, term_names
 from server.loading import ONTOLOGY, SHAPES
 from server.negotiation import HTML, JSON_LD
 from server.ontology_docs import shapes_doc, vocabulary_doc
-from server.representations import finish_response, serialize_triples
+from server.representations import finish_response
 from server.state import app_state
-from server.views.negotiated import linker, reader_language, see_other, serve, split_extension, variants
+from server.views.negotiated import (linker, rdf_document, reader_language, see_other, serve, split_extension,
+                                     variants)
 
 vocabulary = Blueprint("vocabulary", __name__)
 
@@ -71,7 +72,7 @@ def render_graph_document(graph: str, fmt, stem: str) -> bytes:
     settings = state.settings
     triples = graph_triples(graph)
     if fmt is not HTML:
-        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+        return rdf_document(triples, fmt)
     language = reader_language()
     document_iri = settings.base_iri + stem.lstrip("/")
     common = dict(term_names=term_names(state), prefixes=state.prefixes, language=language,
@@ -99,7 +100,7 @@ def render_graph_description(iri: str, fmt, stem: str) -> bytes:
     size = state.store.count(iri)
     triples = (*describe(state.store, iri), Triple(NamedNode(iri), NamedNode(VOID_TRIPLES), Literal(size)))
     if fmt is not HTML:
-        return serialize_triples(triples, fmt, prefixes=state.prefixes, context=state.jsonld_context)
+        return rdf_document(triples, fmt)
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
                        language=reader_language(), linker=linker()).page(iri)
     return render_template("graph.html", page=page, size=size, formats=variants(stem)).encode()
