@@ -15,9 +15,22 @@ from cachetools import LRUCache
 T = TypeVar("T")
 
 
+# A bound on memory rather than on entries: a page of the vocabulary weighs a hundred entity pages.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def approximate_size(value) -> int:
+    """Bytes for bytes; for collections (descriptions' triples), a rough 200 bytes a member."""
+    if isinstance(value, bytes | str):
+        return len(value)
+    if isinstance(value, tuple | list | dict | set):
+        return 200 * len(value) + 100
+    return 10_000  # page models, name tables: small, few
+
+
 class ResponseCache:
-    def __init__(self, maxsize: int = 4096):
-        self._entries: LRUCache = LRUCache(maxsize=maxsize)
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
+        self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=approximate_size)
         self._lock = threading.Lock()
 
     def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -28,7 +41,8 @@ class ResponseCache:
                 return self._entries[key]
         value = build()
         with self._lock:
-            self._entries[key] = value
+            if approximate_size(value) <= self._entries.maxsize:  # larger values are not kept
+                self._entries[key] = value
         return value
 
     def __len__(self) -> int:

@@ -164,3 +164,14 @@ def test_each_page_is_built_once_per_version(client):
     for _ in range(3):
         assert client.get("/doc/territory/paris.ttl").status_code == 200
     assert len(cache) == size
+
+
+def test_the_cache_is_bounded_by_bytes():
+    from server.cache import ResponseCache
+
+    cache = ResponseCache(max_bytes=1000)
+    assert cache.get_or_build("a", lambda: b"a" * 600) == b"a" * 600
+    cache.get_or_build("b", lambda: b"b" * 600)
+    assert len(cache) == 1, "the least recently used page made room"
+    assert cache.get_or_build("huge", lambda: b"h" * 5000) == b"h" * 5000
+    assert len(cache) == 1, "a value larger than the whole cache is served but not kept"
