@@ -65,6 +65,9 @@ def choose_format(accept: MIMEAccept, offered: Sequence[Format] = DOCUMENT_FORMA
     if not accept:
         return offered[0]
     by_media_type = {media_type: fmt for fmt in offered for media_type in fmt.media_types}
+    # Parameters other than q (`text/turtle; charset=utf-8`) would make Werkzeug match nothing;
+    # every format here is UTF-8, so the media type alone decides.
+    accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
     best = accept.best_match(list(by_media_type))
     return by_media_type.get(best) if best else None
 

@@ -154,6 +154,8 @@ def test_the_description_has_labels_of_neighbours_inverse_links_and_provenance(l
     ("text/html;q=0, */*", "ttl"),
     ("image/png, text/turtle;q=0.1", "ttl"),
     ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8", "html"),
+    ("text/turtle; charset=utf-8", "ttl"),
+    ('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"', "jsonld"),
 ])
 def test_accept_header_picks_the_document(live_server, agreement, accept, extension):
     response = requests.get(agreement, headers={"Accept": accept}, allow_redirects=False, timeout=10)
