@@ -139,3 +139,13 @@ def test_browse_lists_classes_with_counts(live_server, store):
             shown = re.search(rf'href="/browse/{re.escape(html.escape(name))}">[^<]+</a> <span class="count">(\d+)</span>', page)
             # Counts include the instances of sub-classes, so they are at least the direct ones.
             assert shown and int(shown.group(1)) >= int(row["n"].value), name
+
+
+@pytest.mark.parametrize("accept, extension", [
+    # What the OWL API (Protégé) sends when it resolves an owl:imports.
+    ("application/rdf+xml, application/xml; q=0.7, text/xml; q=0.6, text/plain; q=0.1, */*; q=0.09", "rdf"),
+    ("text/turtle, application/rdf+xml;q=0.9", "ttl"),
+])
+def test_ontology_tools_get_rdf(live_server, accept, extension):
+    response = requests.get(live_server.url + "def", headers={"Accept": accept}, allow_redirects=False, timeout=10)
+    assert response.status_code == 303 and response.headers["Location"] == f"/def.{extension}"
