@@ -9,11 +9,11 @@ from flask_compress import Compress
 from flask_cors import CORS
 
 from server.errors import register_error_handlers
-from server.loading import declared_prefixes, sources_mtime
+from server.loading import declared_prefixes
 from server.representations import jsonld_context
 from server.settings import Settings
 from server.state import EXTENSION_KEY, AppState, template_context
-from server.store import OxigraphStore, Store
+from server.store import Store, open_store
 from server.validation import ValidationFailed, validate
 from server.views import BLUEPRINTS
 
@@ -33,13 +33,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     loads it into the store, then registers the blueprints.
 
     Raises ValidationFailed (with a readable report) when the data violates the
-    shapes, and loading.SourceError when a content file cannot be parsed."""
+    shapes, loading.SourceError when a content file cannot be parsed, and for a
+    disk or remote store store.StoreNotLoaded or store.StoreUnavailable."""
     settings = settings or Settings.from_env()
-    if settings.validate_on_start:
+    if settings.validate_on_start and settings.store == "memory":  # `coopgraph load` validates the others
         report = validate(settings)
         if not report.conforms:
             raise ValidationFailed(report)
-    store = OxigraphStore.from_sources(settings)
+    store = open_store(settings)
     prefixes = declared_prefixes(settings)
 
     app = Flask(__name__)
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         store=store,
         version=store.version,
-        last_modified=datetime.fromtimestamp(int(sources_mtime(settings)), tz=timezone.utc),
+        last_modified=datetime.fromtimestamp(int(store.modified), tz=timezone.utc),
         prefixes=prefixes,
         jsonld_context=dataset_jsonld_context(store, prefixes),
     )

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import click
 from gunicorn.app.base import BaseApplication
+from tqdm import tqdm
 
 from server import create_app
 from server.description import publish
 from server.dumps import build_dumps, dumps_dir, ensure_dumps
 from server.loading import SourceError
-from server.settings import Settings, SettingsError
+from server.load import load
+from server.settings import STORES, Settings, SettingsError
+from server.store import StoreError, StoreNotLoaded, StoreUnavailable
 from server.validation import ValidationFailed, validate
 
 EXIT_VIOLATIONS, EXIT_UNUSABLE = 1, 2
@@ -31,6 +34,21 @@ def content_options(command):
         click.option("--root", type=click.Path(file_okay=False, path_type=Path),
                      help="Project folder holding ontology/, data/, shapes/ [COOPGRAPH_ROOT]."),
         click.option("--base-iri", help="IRI the relative IRIs resolve against [COOPGRAPH_BASE_IRI]."),
+    ]
+    return functools.reduce(lambda decorated, option: option(decorated), reversed(options), command)
+
+
+def store_options(command):
+    """The flags choosing the store (see `coopgraph load`); each falls back to COOPGRAPH_* then defaults."""
+    options = [
+        click.option("--store", type=click.Choice(STORES),
+                     help="memory: read the content at start; disk, remote: what `coopgraph load` filled "
+                          "[COOPGRAPH_STORE, memory]."),
+        click.option("--store-path", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder of the on-disk store [COOPGRAPH_STORE_PATH, VAR_DIR/store]."),
+        click.option("--remote-endpoint", help="Query URL of the remote SPARQL store [COOPGRAPH_REMOTE_ENDPOINT]."),
+        click.option("--remote-update-endpoint",
+                     help="Its update URL, for load [COOPGRAPH_REMOTE_UPDATE_ENDPOINT, .../query -> .../update]."),
     ]
     return functools.reduce(lambda decorated, option: option(decorated), reversed(options), command)
 
@@ -69,6 +87,7 @@ def validate_command(output_format, **flags):
 
 @main.command("serve")
 @content_options
+@store_options
 @click.option("--host", help="Interface to listen on [COOPGRAPH_HOST, 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [COOPGRAPH_PORT, 8000].")
 @click.option("--workers", type=int, help="Gunicorn worker processes [COOPGRAPH_WORKERS, 2].")
@@ -90,6 +109,7 @@ def serve_command(host, port, workers, validate_on_start, **flags):
 
 @main.command("build")
 @content_options
+@store_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the dumps into [VAR_DIR/dumps, the one serve uses].")
 def build_command(out, **flags):
@@ -111,7 +131,7 @@ def app_or_exit(settings: Settings):
         return create_app(settings)
     except ValidationFailed as failure:
         fail(failure.report.text(), EXIT_VIOLATIONS)
-    except SourceError as error:
+    except (SourceError, StoreNotLoaded, StoreUnavailable, StoreError) as error:
         fail(str(error))
 
 
@@ -131,9 +151,30 @@ def show_progress() -> bool:
 
 @main.command("load")
 @content_options
-def load_command(**flags):
-    """Load the content into an on-disk store (not implemented yet)."""
-    fail("load is not implemented yet")
+@store_options
+@click.option("--no-validate", "validate_on_start", flag_value=False, default=None,
+              help="Load without validating first.")
+def load_command(validate_on_start, **flags):
+    """Validate, then fill the on-disk or remote store from ontology/, data/ and shapes/.
+    The previous store stays as it was unless the whole load succeeds; restart servers to see the new one."""
+    settings = settings_from(validate_on_start=validate_on_start, **flags)
+    if settings.store == "memory":
+        fail("the memory store is filled when the server starts: load needs --store disk or --store remote")
+    if settings.validate_on_start:
+        try:
+            report = validate(settings)
+        except SourceError as error:
+            fail(str(error))
+        if not report.conforms:
+            fail(report.text(), EXIT_VIOLATIONS)
+    with exits_on_os_error(), tqdm(unit=" statements", unit_scale=True, disable=not show_progress(),
+                                   desc="load", leave=False) as bar:
+        try:
+            loaded = load(settings, progress=bar.update)
+        except (SourceError, StoreUnavailable, StoreError) as error:
+            fail(str(error))
+    click.echo(f"coopgraph: loaded {loaded.quads} quads of version {loaded.version} into the {loaded.store} "
+               f"store at {loaded.where} in {loaded.seconds:.1f} s", err=True)
 
 
 class GunicornServer(BaseApplication):

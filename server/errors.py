@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadGateway, GatewayTimeout, HTTPException, InternalServerError, ServiceUnavailable
+
+from server.store import StoreError, StoreTimeout, StoreUnavailable
+
+STORE_DOWN = ("The data store does not answer at the moment; this server will answer again as soon as "
+              "it is back, without a restart. Please retry in a few seconds.")
+STORE_SLOW = "The data store did not answer in time. Please retry; a smaller query may help."
+STORE_FAILED = "The data store reported an error. Please retry later."
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(StoreUnavailable, store_unavailable)
+    app.register_error_handler(StoreError, store_failed)
     app.register_error_handler(Exception, unexpected_error)
 
 
@@ -20,6 +29,19 @@ def http_error(error: HTTPException):
         response.set_data(f"{error.code} {error.name}: {error.description}\n")
         response.content_type = "text/plain; charset=utf-8"
     return response
+
+
+def store_unavailable(error: StoreUnavailable):
+    """A remote store down (503, with Retry-After) or too slow (504): the request itself was fine."""
+    current_app.logger.warning("%s %s: %s", request.method, request.path, error.message)
+    if isinstance(error, StoreTimeout):
+        return http_error(GatewayTimeout(STORE_SLOW))
+    return http_error(ServiceUnavailable(STORE_DOWN, retry_after=error.retry_after_s))
+
+
+def store_failed(error: StoreError):
+    current_app.logger.error("%s %s: %s", request.method, request.path, error)
+    return http_error(BadGateway(STORE_FAILED))
 
 
 def unexpected_error(error: Exception):
