@@ -24,8 +24,10 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def fixture_server():
-    yield from start_server(FIXTURES / "entities")
+def fixture_server(tmp_path_factory):
+    # Its own var/ (serve builds dumps there), so parallel runs never share one.
+    var = tmp_path_factory.mktemp("entities-var")
+    yield from start_server(FIXTURES / "entities", env={"COOPGRAPH_VAR_DIR": str(var)})
 
 
 def page(client, path, **headers) -> str:
