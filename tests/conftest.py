@@ -86,9 +86,10 @@ class LiveServer:
     log: Path  # the server's stdout and stderr
 
 
-def start_server(root: Path, *extra_args: str, startup_timeout: float = 120):
+def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None, startup_timeout: float = 120):
     """Starts `coopgraph serve` and waits for /healthz. A generator: the caller
-    resumes it to stop the server (see live_server)."""
+    resumes it to stop the server (see live_server). `env` adds variables
+    (e.g. COOPGRAPH_QUERY_TIMEOUT_S) to the clean environment."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.NamedTemporaryFile("w+b", prefix="coopgraph-serve-", suffix=".log", delete=False) as log:
@@ -96,7 +97,7 @@ def start_server(root: Path, *extra_args: str, startup_timeout: float = 120):
             [str(COOPGRAPH), "serve", "--root", str(root), "--host", "127.0.0.1", "--port", str(port),
              "--workers", "2", *extra_args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=clean_environment(), start_new_session=True,  # its own group: we stop master and workers
+            env={**clean_environment(), **(env or {})}, start_new_session=True,  # its own group: we stop master and workers
         )
     try:
         _wait_until_healthy(process, url, Path(log.name), startup_timeout)

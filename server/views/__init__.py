@@ -4,5 +4,6 @@ from server.views.entities import entities
 from server.views.home import home
 from server.views.vocabulary import vocabulary
 from server.views.dumps import dumps
+from server.views.sparql import sparql
 
-BLUEPRINTS = [home, entities, vocabulary, dumps]
+BLUEPRINTS = [home, entities, vocabulary, dumps, sparql]

@@ -1,0 +1,336 @@
+"""/sparql: the SPARQL 1.1 Protocol (query operation), its service description and the query UI.
+
+This view reads the protocol (which parameters, from where, in what encoding), picks between
+the page and the results, and writes the response. Checking and running the query is
+`server.sparql`'s job, in a worker process.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyoxigraph
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from server.describe import Linker, short_name
+from server.negotiation import (
+    DOCUMENT_FORMATS,
+    HTML,
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    available_types,
+    choose_format,
+    format_named,
+)
+from server.representations import finish_response, serialize_triples
+from server.service_description import PREFIXES as SD_PREFIXES
+from server.service_description import default_graph_names, limit_values, service_description, summary
+from server.sparql import ASK, READ_ONLY, SELECT, TRUNCATED_HEADER, Limits, QueryJob, QueryPool, QueryRefused, QueryRunner
+from server.state import app_state
+
+sparql = Blueprint("sparql", __name__)
+
+EXTENSION_KEY = "coopgraph.sparql"
+FORM_TYPE, QUERY_TYPE, UPDATE_TYPE = (
+    "application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update")
+YASGUI_BUILD = Path(__file__).resolve().parent.parent / "static" / "vendor" / "node_modules" / "@zazuko" / "yasgui" / "build"
+# A GET longer than this would pass gunicorn's request-line limit (4094 bytes): the page posts instead.
+MAX_LINK_LENGTH = 3500
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str  # the file's stem, e.g. "03-agreements-by-year"
+    question: str
+    query: str
+
+
+@dataclass(frozen=True)
+class SparqlState:
+    """The endpoint's share of the app state: its worker pool and the UI's examples."""
+
+    pool: QueryPool
+    examples: dict[str, Example]
+
+
+@sparql.record_once
+def _set_up(setup_state) -> None:
+    app = setup_state.app
+    state = app_state(app)
+    runner = QueryRunner(store=state.store, base_iri=state.settings.base_iri,
+                         limits=Limits.from_settings(state.settings),
+                         prefixes=dict(state.prefixes), jsonld_context=dict(state.jsonld_context))
+    app.extensions[EXTENSION_KEY] = SparqlState(QueryPool(runner), read_examples(state.settings.examples_dir))
+
+
+def sparql_state() -> SparqlState:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def read_examples(folder: Path) -> dict[str, Example]:
+    """The competency queries, by name; a file's first line `# Question: …` is its title."""
+    examples = {}
+    for path in sorted(Path(folder).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.split("\n", 1)[0]
+        question = first.split(":", 1)[1].strip() if first.lower().startswith("# question:") else path.stem
+        examples[path.stem] = Example(path.stem, question, text)
+    return examples
+
+
+@sparql.before_app_request
+def refuse_updates():
+    """No URL of this server takes SPARQL Update: say so, rather than a 404 or 405."""
+    if request.mimetype == UPDATE_TYPE:
+        abort(403, READ_ONLY)
+
+
+@sparql.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    operation = read_operation()
+    if operation is None:
+        return service_page()
+    job, example = operation
+    wants_html = _wants_html()
+    job = replace(job, for_html=wants_html)
+    try:
+        result = sparql_state().pool.run(job)
+    except QueryRefused as refusal:
+        if wants_html:
+            return render_query_page(job, example, error=refusal), refusal.status
+        abort(refusal.status, refusal.message)
+    if wants_html:
+        return render_query_page(job, example, result=result)
+    response = Response(result.body, mimetype=result.media_type)
+    if result.truncation_header:
+        response.headers[TRUNCATED_HEADER] = result.truncation_header
+    state = app_state()
+    return finish_response(response, request, version=state.version, last_modified=state.last_modified)
+
+
+@sparql.route("/update", methods=["GET", "POST"])
+@sparql.route("/sparql/update", methods=["GET", "POST"])
+def update():
+    """Where clients look for an update endpoint: there is none."""
+    abort(403, READ_ONLY)
+
+
+@sparql.get("/sparql/yasgui/<path:filename>")
+def yasgui(filename: str):
+    """YASGUI's built script and stylesheet, from the npm package `.ci/install` installs."""
+    return send_from_directory(YASGUI_BUILD, filename, max_age=86400)
+
+
+def read_operation() -> tuple[QueryJob, Example | None] | None:
+    """The query operation the request asks for (SPARQL 1.1 Protocol, 2.1), or None for a GET
+    without a query. Aborts with 400, 403, 413 or 415 saying what is wrong."""
+    limits = app_state().settings
+    if request.method == "GET":
+        queries, params = request.args.getlist("query"), request.args
+    elif request.mimetype == FORM_TYPE:
+        _check_charset("form")
+        params = CombinedMultiDict([request.args, _form(3 * limits.max_query_bytes + 8192)])
+        queries = params.getlist("query")
+    elif request.mimetype == QUERY_TYPE:
+        _check_charset("query")
+        queries, params = [*request.args.getlist("query"), _body(limits.max_query_bytes)], request.args
+    else:
+        abort(415, f"A query sent by POST needs Content-Type {FORM_TYPE} (query=… in the body) or "
+                   f"{QUERY_TYPE} (the query as the body); got {request.mimetype or 'none'}.")
+    if "update" in params:
+        abort(403, READ_ONLY)
+    example = _example(params)
+    if example is not None:
+        queries = [*queries, example.query]
+    if len(queries) > 1:
+        abort(400, "Send exactly one query: this request has more than one (query and example parameters count).")
+    if not queries or not queries[0].strip():
+        if request.method == "GET" and not queries:
+            return None
+        abort(400, "No query: send it as the query parameter, or as the body with Content-Type application/sparql-query.")
+    query = queries[0]
+    if len(query.encode("utf-8")) > limits.max_query_bytes:
+        abort(413, f"The query is longer than this endpoint's limit of {limits.max_query_bytes} bytes.")
+    return QueryJob(
+        query=query,
+        accept=request.headers.get("Accept", ""),
+        format_name=params.get("format") or None,
+        default_graphs=_graph_names(params, "default-graph-uri"),
+        named_graphs=_graph_names(params, "named-graph-uri"),
+    ), example
+
+
+def _check_charset(what: str) -> None:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        abort(415, f"The {what} must be encoded in UTF-8 (SPARQL 1.1 Protocol); got charset={charset}.")
+
+
+def _body(max_bytes: int) -> str:
+    if request.content_length is not None and request.content_length > max_bytes:
+        abort(413, f"The query is longer than this endpoint's limit of {max_bytes} bytes.")
+    request.max_content_length = max_bytes  # also bounds a chunked body, which has no Content-Length
+    try:
+        return request.get_data(cache=False).decode("utf-8")
+    except RequestEntityTooLarge:
+        abort(413, f"The query is longer than this endpoint's limit of {max_bytes} bytes.")
+    except UnicodeDecodeError as error:
+        abort(400, f"The query is not valid UTF-8 (byte {error.start}).")
+
+
+def _form(max_bytes: int) -> MultiDict:
+    if request.content_length is not None and request.content_length > max_bytes:
+        abort(413, f"The form is larger than this endpoint's limit of {max_bytes} bytes.")
+    request.max_content_length = max_bytes
+    try:
+        return request.form
+    except RequestEntityTooLarge:
+        abort(413, f"The form is larger than this endpoint's limit of {max_bytes} bytes.")
+
+
+def _example(params) -> Example | None:
+    name = params.get("example")
+    if name is None:
+        return None
+    examples = sparql_state().examples
+    if name not in examples:
+        abort(404, f"No example query named {name!r}; there are: {', '.join(examples) or 'none'}.")
+    return examples[name]
+
+
+def _graph_names(params, name: str) -> tuple[str, ...] | None:
+    if name not in params:
+        return None
+    iris = tuple(params.getlist(name))
+    for iri in iris:
+        try:
+            pyoxigraph.NamedNode(iri)
+        except ValueError:
+            abort(400, f"{name}={iri!r} is not an absolute IRI.")
+    return iris
+
+
+def _wants_html() -> bool:
+    """A browser (or format=html) gets a page with a results table; programs get the results."""
+    requested = request.values.get("format")
+    if requested:
+        return format_named(requested, [HTML]) is HTML
+    return choose_format(request.accept_mimetypes, (*RESULTS_FORMATS, *RDF_FORMATS, HTML)) is HTML
+
+
+def service_page():
+    """GET /sparql without a query: the UI for browsers, the service description for RDF clients."""
+    state = app_state()
+    requested = request.args.get("format")
+    if requested:
+        fmt = format_named(requested, DOCUMENT_FORMATS) or abort(
+            406, f"format={requested!r} is not offered here; offered: {', '.join(f.extension for f in DOCUMENT_FORMATS)}.")
+    else:
+        fmt = choose_format(request.accept_mimetypes, DOCUMENT_FORMATS) or abort(
+            406, f"Offered: {', '.join(available_types(DOCUMENT_FORMATS))}.")
+    if fmt is HTML:
+        return render_query_page(None, None)
+    body = state.cache.get_or_build(
+        ("sparql-service-description", state.version, fmt.name),
+        lambda: serialize_triples(service_description(state.settings, state.store), fmt,
+                                  prefixes={**SD_PREFIXES, "service": f"{state.settings.base_iri}sparql#"}),
+    )
+    response = Response(body, mimetype=fmt.media_type)
+    return finish_response(response, request, version=state.version, last_modified=state.last_modified)
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+def render_query_page(job: QueryJob | None, example: Example | None, *, result=None, error: QueryRefused | None = None):
+    state = app_state()
+    settings = state.settings
+    examples = sparql_state().examples
+    query = job.query if job else _starting_query(state.prefixes)
+    table = _table(result, Linker(settings.base_iri), state.prefixes) if result else None
+    return render_template(
+        "sparql.html",
+        query=query,
+        example=example,
+        examples=examples.values(),
+        table=table,
+        result=result,
+        error=error,
+        downloads=_downloads(job, example, result) if result else [],
+        ran=job is not None,
+        summary=summary(settings),
+        limits=limit_values(settings),
+        default_graphs=default_graph_names(settings),
+        named_graphs=state.store.graphs(),
+        yasgui_installed=(YASGUI_BUILD / "yasgui.min.js").is_file(),
+        ui_config={
+            "endpoint": f"{settings.base_iri}sparql",
+            "query": query,
+            "prefixes": dict(state.prefixes),
+            "examples": {name: ex.query for name, ex in examples.items()},
+        },
+    )
+
+
+def _starting_query(prefixes) -> str:
+    declarations = "".join(f"PREFIX {name}: <{namespace}>\n" for name, namespace in sorted(prefixes.items()))
+    return f"{declarations}\nSELECT ?s ?p ?o\nWHERE {{ ?s ?p ?o }}\nLIMIT 20\n"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    href: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list[Cell | None]]
+    boolean: bool | None = None
+
+
+def _table(result, linker: Linker, prefixes) -> Table:
+    """The results as a table of display cells (the view's only reading of them)."""
+    if result.form == ASK:
+        return Table([], [], boolean=json.loads(result.body)["boolean"])
+    if result.form == SELECT:
+        solutions = pyoxigraph.parse_query_results(result.body, format=pyoxigraph.QueryResultsFormat.TSV)
+        columns = [variable.value for variable in solutions.variables]
+        rows = [[_cell(solution[column], linker, prefixes) for column in columns] for solution in solutions]
+        return Table(columns, rows)
+    triples = pyoxigraph.parse(result.body, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return Table(["subject", "predicate", "object"],
+                 [[_cell(term, linker, prefixes) for term in quad.triple] for quad in triples])
+
+
+def _cell(term, linker: Linker, prefixes) -> Cell | None:
+    if term is None:
+        return None  # unbound
+    if isinstance(term, pyoxigraph.NamedNode):
+        return Cell(short_name(term.value, prefixes), href=linker.href(term.value))
+    if isinstance(term, pyoxigraph.Literal):
+        datatype = None if term.language or term.datatype.value.endswith("#string") else short_name(term.datatype.value, prefixes)
+        return Cell(term.value, language=term.language, datatype=datatype)
+    return Cell(str(term))  # a blank node or a triple term, in N-Triples syntax
+
+
+def _downloads(job: QueryJob, example: Example | None, result) -> list[tuple[str, str, str]]:
+    """(label, href or "", format) for each format the results come in: a link when it is short
+    enough for a GET, else a button posting the query (the page renders both)."""
+    offered = RESULTS_FORMATS[:2] if result.form == ASK else RESULTS_FORMATS if result.form == SELECT else RDF_FORMATS
+    params = {"example": example.name} if example else {"query": job.query}
+    params |= {"default-graph-uri": job.default_graphs or (), "named-graph-uri": job.named_graphs or ()}
+    downloads = []
+    for fmt in offered:
+        href = f"{request.path}?{urlencode({**params, 'format': fmt.extension}, doseq=True)}"
+        downloads.append((fmt.name, href if len(href) <= MAX_LINK_LENGTH else "", fmt.extension))
+    return downloads
