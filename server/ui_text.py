@@ -37,6 +37,7 @@ ENGLISH = {
     "download_text": "The whole dataset can be downloaded from",
     "context": "JSON-LD context", "dataset_version": "Dataset version",
     "graph_intro": "A named graph of this dataset.", "graph_triples": "Triples in this graph",
+    "try_heading": "Linked Data", "try_text": "Every IRI answers in the format asked for, for instance",
 }
 
 FRENCH = {
@@ -67,6 +68,7 @@ FRENCH = {
     "download_text": "Le jeu de données complet se télécharge depuis",
     "context": "Contexte JSON-LD", "dataset_version": "Version du jeu de données",
     "graph_intro": "Un graphe nommé de ce jeu de données.", "graph_triples": "Triplets dans ce graphe",
+    "try_heading": "Données liées", "try_text": "Chaque IRI répond dans le format demandé, par exemple",
 }
 
 CHINESE = {
@@ -97,6 +99,7 @@ CHINESE = {
     "download_text": "完整数据集可从此处下载：",
     "context": "JSON-LD 上下文", "dataset_version": "数据集版本",
     "graph_intro": "本数据集的一个命名图。", "graph_triples": "该图中的三元组",
+    "try_heading": "关联数据", "try_text": "每个 IRI 都以所请求的格式响应，例如",
 }
 
 UI_TEXT = {"en": ENGLISH, "fr": {**ENGLISH, **FRENCH}, "zh": {**ENGLISH, **CHINESE}}

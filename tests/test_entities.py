@@ -7,6 +7,8 @@ server's base IRI), so the tests follow whatever the curators add."""
 from __future__ import annotations
 
 import gzip
+import html
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph
@@ -305,3 +307,13 @@ def test_odd_urls_never_give_a_500(live_server):
         statuses = {path: session.get(live_server.url + path, timeout=10).status_code for path in ODD_PATHS}
     assert all(status < 500 for status in statuses.values()), statuses
     assert statuses["id/agreement%2Fx"] == 404 and statuses["browse/cg:Agreement?page=x"] == 400
+
+
+def test_the_iri_the_home_page_shows_answers_each_curl_it_suggests(live_server):
+    """The issue's "done when": curl an entity IRI shown on the home page with each Accept type."""
+    home = requests.get(live_server.url, timeout=10).text
+    commands = re.findall(r"curl -L -H 'Accept: ([^']+)' (\S+)", html.unescape(home))
+    assert len(commands) == 5 and all(iri.startswith(live_server.base_iri + "id/") for _, iri in commands)
+    for media_type, iri in commands:
+        response = requests.get(iri, headers={"Accept": media_type}, timeout=10)
+        assert response.status_code == 200 and response.headers["Content-Type"].split(";")[0] == media_type

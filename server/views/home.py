@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
 from server.indexes import class_counts, class_from_name, class_tree, featured_classes, instances_of, term_names
-from server.negotiation import HTML, LANGUAGES
+from server.negotiation import DOCUMENT_FORMATS, HTML, LANGUAGES
 from server.state import app_state
 from server.store import QUERIES_DIR
 from server.ui_text import UI_TEXT
@@ -105,9 +105,12 @@ def page_number() -> int:
 def render_home() -> bytes:
     state, language = app_state(), reader_language()
     graphs = [(iri, iri.rsplit("/", 1)[-1], state.store.count(iri)) for iri in state.store.graphs()]
+    featured = featured_classes(state, language, linker())
+    # One entity to try the formats on: the first, by name, of the first kind shown.
+    sample = next((instances_of(state, entry.iri, language)[0] for entry in featured), None)
     return render_template(
-        "home.html", triples=state.store.count(), graphs=graphs,
-        featured=featured_classes(state, language, linker()), examples=example_queries(state.settings)).encode()
+        "home.html", triples=state.store.count(), graphs=graphs, featured=featured, sample=sample,
+        formats=DOCUMENT_FORMATS, examples=example_queries(state.settings)).encode()
 
 
 def example_queries(settings) -> list[tuple[str, str]]:
