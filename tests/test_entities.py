@@ -20,6 +20,9 @@ from server.settings import Settings
 from server.store import OxigraphStore
 from conftest import PROJECT_ROOT
 
+# rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 CG = "def#"
 

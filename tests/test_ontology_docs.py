@@ -15,6 +15,9 @@ from conftest import PROJECT_ROOT
 from server.settings import Settings
 from server.store import OxigraphStore
 
+# rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
 OWL = rdflib.OWL
 RDF_FORMATS = [("ttl", "text/turtle", "turtle"), ("jsonld", "application/ld+json", "json-ld"),
                ("rdf", "application/rdf+xml", "xml"), ("nt", "application/n-triples", "nt")]
