@@ -105,6 +105,7 @@ def test_the_row_cap_is_signalled_and_the_json_stays_valid(endpoint):
     response = requests.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers=JSON_RESULTS, timeout=30)
     assert response.status_code == 200
     assert response.headers["Coopgraph-Result-Truncated"] == f"max-rows={MAX_ROWS}"
+    assert "Coopgraph-Result-Truncated" in response.headers["Access-Control-Expose-Headers"]
     assert len(response.json()["results"]["bindings"]) == MAX_ROWS
 
 

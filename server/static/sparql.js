@@ -23,6 +23,24 @@
   form.hidden = true;
   mount.hidden = false;
 
+  // A cut result carries the header Coopgraph-Result-Truncated: max-rows=N; YASGUI would not say so.
+  var notice = document.getElementById("yasgui-truncated");
+  function watch(tab) {
+    var yasqe = tab && tab.getYasqe();
+    if (!yasqe || yasqe.coopgraphWatched) return;
+    yasqe.coopgraphWatched = true;
+    yasqe.on("queryResponse", function (_instance, response) {
+      var cut = response && response.headers && response.headers.get ? response.headers.get("Coopgraph-Result-Truncated") : null;
+      notice.hidden = !cut;
+      if (cut) {
+        notice.textContent = "Only the first " + cut.split("=")[1] + " rows are shown: the results were cut at " +
+          "this endpoint's row limit. Add a LIMIT or narrow the query to see the rest.";
+      }
+    });
+  }
+  watch(yasgui.getTab());
+  yasgui.on("query", function (_instance, tab) { watch(tab); });
+
   // Example links load the query into the editor instead of running it on a new page.
   document.querySelectorAll("a[data-example]").forEach(function (link) {
     link.addEventListener("click", function (event) {

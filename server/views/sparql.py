@@ -109,6 +109,7 @@ def endpoint():
     response = Response(result.body, mimetype=result.media_type)
     if result.truncation_header:
         response.headers[TRUNCATED_HEADER] = result.truncation_header
+        response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER  # readable by other sites' scripts
     state = app_state()
     return finish_response(response, request, version=state.version, last_modified=state.last_modified)
 
