@@ -138,5 +138,7 @@ def live_server_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_server_root):
-    yield from start_server(live_server_root)
+def live_server(live_server_root, tmp_path_factory):
+    # Its own var/ folder: the dumps it builds at start-up stay its own, even while another
+    # server (another test session, a developer's) serves the same project with another base IRI.
+    yield from start_server(live_server_root, env={"COOPGRAPH_VAR_DIR": str(tmp_path_factory.mktemp("live-var"))})
