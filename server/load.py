@@ -56,7 +56,7 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
         progress(quads)
     elif settings.store == "remote":
         staging = OxigraphStore(settings)
-        _fill(staging, settings, bulk=False)
+        fill_store(staging, settings, bulk=False)
         _upload(staging, settings, progress)
         version, quads, where = staging.version, staging.count(), settings.remote_update_endpoint
     else:
@@ -67,12 +67,13 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
 def _fill_folder(folder: Path, settings: Settings) -> tuple[str, int]:
     """Fills a new on-disk store; it closes when this returns (the last reference goes)."""
     staging = OxigraphStore(settings, folder)
-    _fill(staging, settings, bulk=True)
+    fill_store(staging, settings, bulk=True)
     staging.compact()
     return staging.version, staging.count()
 
 
-def _fill(staging: OxigraphStore, settings: Settings, bulk: bool) -> None:
+def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False) -> None:
+    """Loads the content into `staging`, with the description and the load record in graph/meta."""
     staging.load_sources(settings, bulk=bulk)
     manifest = read_manifest(dumps_dir(settings))
     if manifest is not None and (manifest.base_iri, manifest.dataset_version) != (settings.base_iri, staging.version):

@@ -35,7 +35,7 @@ import resource
 import signal
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph
 from pyparsing import ParseBaseException
@@ -57,7 +57,7 @@ from server.negotiation import (
     format_named,
 )
 from server.representations import serialize_triples
-from server.store import OxigraphStore, Store
+from server.store import AnswerTooLarge, OxigraphStore, RemoteStore, Store, StoreTimeout
 
 log = logging.getLogger(__name__)
 
@@ -380,6 +380,34 @@ class QueryPool:
         return worker
 
 
+class DirectRunner:
+    """Runs queries in the web worker's own thread, for a remote store: the store evaluates them in its
+    own process, so there is nothing to fork or kill, and the HTTP timeout enforces the deadline (504).
+    SERVICE and updates are still refused before anything is sent (QueryRunner.run checks first)."""
+
+    def __init__(self, runner: QueryRunner):
+        self.runner = replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s))
+        self.limits = runner.limits
+
+    def run(self, job: QueryJob) -> QueryResult:
+        try:
+            return self.runner.run(job)
+        except StoreTimeout:
+            raise _time_limit(self.limits) from None
+        except AnswerTooLarge:
+            raise self.runner._too_large() from None
+
+
+def query_executor(runner: QueryRunner) -> QueryPool | DirectRunner:
+    """Worker processes for an embedded store; the calling thread for a remote one."""
+    return DirectRunner(runner) if isinstance(runner.store, RemoteStore) else QueryPool(runner)
+
+
+def _time_limit(limits: Limits) -> QueryRefused:
+    return QueryRefused(504, f"The query was stopped at this endpoint's time limit of "
+                             f"{limits.timeout_s:g} s. Narrow it, or add a LIMIT.")
+
+
 class _Worker:
     """One query worker process and the parent's end of its pipe."""
 
@@ -419,8 +447,7 @@ class _Worker:
             finished = True  # the worker is gone: recv below says so
         if not finished:
             self.stop()
-            raise QueryRefused(504, f"The query was stopped at this endpoint's time limit of "
-                                    f"{limits.timeout_s:g} s. Narrow it, or add a LIMIT.")
+            raise _time_limit(limits)
         try:
             outcome = self.connection.recv()
         except (EOFError, OSError):

@@ -22,6 +22,7 @@ A store `coopgraph load` filled records what it holds in `{base}graph/meta`: the
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import os
 import re
@@ -316,18 +317,31 @@ class SparqlClient:
 
     ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
 
-    def __init__(self, endpoint: str, update_endpoint: str | None, timeout_s: float):
+    CHUNK = 1 << 16
+
+    def __init__(self, endpoint: str, update_endpoint: str | None, timeout_s: float,
+                 max_answer_bytes: int = 256 * 2**20):
         self.endpoint, self.update_endpoint, self.timeout_s = endpoint, update_endpoint, timeout_s
+        self.max_answer_bytes = max_answer_bytes
 
     def query(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
               timeout_s: float | None = None):
-        """QuerySolutions, QueryBoolean or RemoteTriples, read whole within the deadline."""
+        """QuerySolutions, QueryBoolean or RemoteTriples, read whole within the deadline (from the
+        request's start) and at most max_answer_bytes (else AnswerTooLarge)."""
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
         with self.request(text, default_graphs, named_graphs, timeout_s) as response:
+            chunks, size = [], 0
             try:
-                body = response.read()
+                while chunk := response.read(self.CHUNK):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_answer_bytes:
+                        raise AnswerTooLarge(f"the SPARQL store's answer is larger than {self.max_answer_bytes} bytes")
+                    if time.monotonic() > deadline:
+                        raise socket.timeout()
             except (OSError, HTTPException) as error:
                 raise self.unavailable(error, timeout_s) from error
-            return _parse_answer(response.headers.get("Content-Type", ""), body)
+            return _parse_answer(response.headers.get("Content-Type", ""), b"".join(chunks))
 
     def update(self, text: str, timeout_s: float | None = None) -> None:
         with self.request(text, timeout_s=timeout_s, update=True) as response:
@@ -397,22 +411,36 @@ class RemoteStore:
     """
 
     def __init__(self, settings: Settings):
+        # Answers may be a few times larger than the results the endpoint writes from them.
         self.client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint,
-                                   settings.remote_timeout_s)
+                                   settings.remote_timeout_s, max_answer_bytes=4 * settings.max_response_bytes)
         self.base_iri = settings.base_iri
         self.default_graphs = (settings.graph_iri(DATA), settings.graph_iri(ONTOLOGY))
         self.named_graphs = tuple(settings.graph_iri(name) for name in NAMED_GRAPHS)
         self.meta_graph = settings.graph_iri(META)
+        self.empty_graph = settings.graph_iri("none")  # never loaded: stands for graphs of other datasets
         self._query_files = QueryFiles()
         self._counts: dict[str | None, int] = {}
         self._record = list(self.run_file("load-record", dataset=settings.base_iri + "dataset"))
         self.version, self.modified = read_load_record(self, settings, self._record)
 
-    def query(self, sparql, *, base_iri=None, default_graph=None, named_graphs=None, timeout_s=None):
+    def query(self, sparql, *, base_iri=None, default_graph=None, named_graphs=None):
         """Runs a query on the server (see SparqlClient.query). Relative IRIs resolve against
-        `base_iri`, the dataset's base IRI unless given."""
-        return self.client.query(self._based(sparql, base_iri), default_graph or self.default_graphs,
-                                 self.named_graphs if named_graphs is None else named_graphs, timeout_s)
+        `base_iri`, the dataset's base IRI unless given. A graph outside this dataset reads as empty,
+        as in the embedded stores: the server may hold other datasets."""
+        return self.client.query(self._based(sparql, base_iri),
+                                 self._ours(default_graph or self.default_graphs),
+                                 self.named_graphs if named_graphs is None else self._ours(named_graphs))
+
+    def with_timeout(self, timeout_s: float) -> RemoteStore:
+        """The same store, with another deadline for every request (the SPARQL endpoint's)."""
+        store = copy.copy(self)
+        store.client = copy.copy(self.client)
+        store.client.timeout_s = timeout_s
+        return store
+
+    def _ours(self, graphs: Sequence[str]) -> list[str]:
+        return [iri if iri in self.named_graphs else self.empty_graph for iri in graphs]
 
     def run_file(self, name, **bindings):
         """Runs `server/queries/<name>.rq` with variables bound by name (see OxigraphStore.run_file)."""
@@ -455,6 +483,10 @@ class StoreError(Exception):
     """The store failed in a way retrying will not mend (an error it reports): HTTP 502."""
 
 
+class AnswerTooLarge(StoreError):
+    """A remote answer past the size a caller can hold."""
+
+
 class RemoteTriples:
     """The triples a remote CONSTRUCT or DESCRIBE returned, like pyoxigraph's QueryTriples."""
 
@@ -469,13 +501,23 @@ class RemoteTriples:
 
 
 def _parse_answer(content_type: str, body: bytes):
+    """Results or triples, read through once first: an answer the server cut short (an error after
+    the first bytes) raises StoreError here, never reaches a caller half read."""
     media_type = content_type.split(";")[0].strip().lower()
-    if media_type == "application/sparql-results+json":
-        return pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
-    rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) if media_type else None
-    if rdf_format is None:
-        raise StoreError(f"the SPARQL store answered {media_type or 'no media type'}, not SPARQL results or RDF")
-    return RemoteTriples([quad.triple for quad in pyoxigraph.parse(body, rdf_format)])
+    try:
+        if media_type == "application/sparql-results+json":
+            results = pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
+            if isinstance(results, pyoxigraph.QuerySolutions):
+                for _ in results:
+                    pass
+                results = pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
+            return results
+        rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) if media_type else None
+        if rdf_format is None:
+            raise StoreError(f"the SPARQL store answered {media_type or 'no media type'}, not SPARQL results or RDF")
+        return RemoteTriples([quad.triple for quad in pyoxigraph.parse(body, rdf_format)])
+    except SyntaxError as error:
+        raise StoreError(f"the SPARQL store sent a malformed or unfinished answer: {error}") from None
 
 
 def _message_of(error: SPARQLWrapperException) -> str:
@@ -521,6 +563,8 @@ def _where_group_start(sparql: str) -> int:
                 "SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:
             form = token.group().upper()
         elif kind == "word" and depth == 0 and token.group().upper() == "WHERE":
+            if form == "CONSTRUCT" and not skipped_template:
+                raise ValueError("CONSTRUCT WHERE { … } takes only triple patterns: write the template out to bind")
             skipped_template = True  # the next group at depth 0 is the WHERE group
         elif kind == "open":
             if depth == 0 and form is not None:

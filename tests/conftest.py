@@ -7,7 +7,10 @@
   `@pytest.mark.parametrize("settings", ["project"], indirect=True)`.
 * `app`, `client`: the Flask app built from `settings`, and its test client.
 * `live_server`: a real `coopgraph serve` (gunicorn) on a free port, serving the
-  real project folders, shared by the whole session: `.url`, `.base_iri`.
+  real project folders, shared by the whole session: `.url`, `.base_iri`, `.backend`.
+  Tests marked `@pytest.mark.every_backend` run once per store backend (memory,
+  disk, remote: see tests/backends.py); the others on the memory store.
+* `oxigraph_server`: a real `oxigraph serve` the remote backend uses (tests/backends.py).
 """
 
 from __future__ import annotations
@@ -84,13 +87,15 @@ class LiveServer:
     url: str  # base URL, ending in "/"
     base_iri: str
     log: Path  # the server's stdout and stderr
+    backend: str = "memory"  # the store it serves from
 
 
-def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None, startup_timeout: float = 120):
+def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None, startup_timeout: float = 120,
+                 port: int | None = None, backend: str = "memory"):
     """Starts `coopgraph serve` and waits for /healthz. A generator: the caller
     resumes it to stop the server (see live_server). `env` adds variables
     (e.g. COOPGRAPH_QUERY_TIMEOUT_S) to the clean environment."""
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
     with tempfile.NamedTemporaryFile("w+b", prefix="coopgraph-serve-", suffix=".log", delete=False) as log:
         process = subprocess.Popen(
@@ -101,7 +106,7 @@ def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None
         )
     try:
         _wait_until_healthy(process, url, Path(log.name), startup_timeout)
-        yield LiveServer(url=url, base_iri=url, log=Path(log.name))
+        yield LiveServer(url=url, base_iri=url, log=Path(log.name), backend=backend)
     finally:
         _stop(process)
 
@@ -138,7 +143,41 @@ def live_server_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_server_root, tmp_path_factory):
+def live_server(request, live_server_root, tmp_path_factory):
     # Its own var/ folder: the dumps it builds at start-up stay its own, even while another
     # server (another test session, a developer's) serves the same project with another base IRI.
-    yield from start_server(live_server_root, env={"COOPGRAPH_VAR_DIR": str(tmp_path_factory.mktemp("live-var"))})
+    from backends import start_backend_server
+
+    backend = getattr(request, "param", "memory")
+    oxigraph = request.getfixturevalue("oxigraph_server") if backend == "remote" else None
+    yield from start_backend_server(backend, live_server_root, tmp_path_factory.mktemp(f"live-var-{backend}"), oxigraph)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """A real Oxigraph server (PyPI `oxigraph`) on 127.0.0.1, for the remote store backend."""
+    from backends import OxigraphServer
+
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph") / "store")
+    server.start()
+    yield server
+    server.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "every_backend: run with live_server on each store backend (memory, disk, remote)")
+    config.addinivalue_line("markers", "backends(*names): run with live_server on these store backends only")
+
+
+def pytest_generate_tests(metafunc):
+    # Every user of live_server is parametrized (unmarked ones with "memory" alone), so they all
+    # share one server per backend instead of starting an unparametrized one besides.
+    if "live_server" in metafunc.fixturenames:
+        from backends import BACKENDS
+
+        chosen = metafunc.definition.get_closest_marker("backends")
+        if chosen:
+            backends = chosen.args
+        else:
+            backends = BACKENDS if metafunc.definition.get_closest_marker("every_backend") else ("memory",)
+        metafunc.parametrize("live_server", backends, indirect=True, scope="session")

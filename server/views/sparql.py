@@ -30,7 +30,8 @@ from server.negotiation import (
 from server.representations import finish_response, serialize_triples
 from server.service_description import PREFIXES as SD_PREFIXES
 from server.service_description import default_graph_names, limit_values, service_description, summary
-from server.sparql import ASK, READ_ONLY, SELECT, TRUNCATED_HEADER, Limits, QueryJob, QueryPool, QueryRefused, QueryRunner
+from server.sparql import (ASK, READ_ONLY, SELECT, TRUNCATED_HEADER, DirectRunner, Limits, QueryJob, QueryPool,
+                           QueryRefused, QueryRunner, query_executor)
 from server.state import app_state
 
 sparql = Blueprint("sparql", __name__)
@@ -52,9 +53,9 @@ class Example:
 
 @dataclass(frozen=True)
 class SparqlState:
-    """The endpoint's share of the app state: its worker pool and the UI's examples."""
+    """The endpoint's share of the app state: its worker pool (or direct runner) and the UI's examples."""
 
-    pool: QueryPool
+    pool: QueryPool | DirectRunner
     examples: dict[str, Example]
 
 
@@ -65,7 +66,7 @@ def _set_up(setup_state) -> None:
     runner = QueryRunner(store=state.store, base_iri=state.settings.base_iri,
                          limits=Limits.from_settings(state.settings),
                          prefixes=dict(state.prefixes), jsonld_context=dict(state.jsonld_context))
-    app.extensions[EXTENSION_KEY] = SparqlState(QueryPool(runner), read_examples(state.settings.examples_dir))
+    app.extensions[EXTENSION_KEY] = SparqlState(query_executor(runner), read_examples(state.settings.examples_dir))
 
 
 def sparql_state() -> SparqlState:
