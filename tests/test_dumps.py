@@ -31,6 +31,8 @@ from server.settings import Settings
 from server.state import app_state
 
 EDGE = FIXTURES / "dumps" / "edge"
+# rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 RDFLIB_FORMATS = {
     "application/trig": "trig", "application/n-quads": "nquads", "text/turtle": "turtle",
     "application/n-triples": "nt", "application/ld+json": "json-ld", "application/rdf+xml": "xml",

@@ -18,6 +18,8 @@ from server.store import OxigraphStore
 from test_dumps import PARSERS, assert_round_trips, expected_quads
 
 TIMEOUT = 60
+# rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
 
 
 @pytest.fixture(scope="module")
