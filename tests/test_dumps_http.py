@@ -18,8 +18,9 @@ from server.store import OxigraphStore
 from test_dumps import PARSERS, assert_round_trips, expected_quads
 
 TIMEOUT = 60
-# rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
+# rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here. Every store
+# backend (memory, disk, remote) builds and serves the same dumps.
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib"), pytest.mark.every_backend]
 
 
 @pytest.fixture(scope="module")

@@ -288,12 +288,14 @@ def live_description(live_server) -> rdflib.Graph:
     return rdflib.Graph().parse(data=response.content, format="turtle")
 
 
+@pytest.mark.every_backend
 def test_live_void_counts_equal_sparql_counts(live_server, live_server_root, live_description):
     settings = Settings(root=live_server_root, base_iri=live_server.base_iri)
     store = OxigraphStore.from_sources(settings)  # what the server loaded, read again
     assert_void_counts_match(live_description, store, settings)
 
 
+@pytest.mark.every_backend
 def test_live_description_gives_each_file_its_true_size_and_checksum(live_description):
     def download(url):
         response = requests.get(url, timeout=60)
@@ -303,6 +305,7 @@ def test_live_description_gives_each_file_its_true_size_and_checksum(live_descri
     assert_checksums_match(distributions(live_description), download)
 
 
+@pytest.mark.every_backend
 def test_live_description_is_queryable_with_sparql(live_server, live_description):
     endpoint = SPARQLWrapper(live_server.url + "sparql")
     endpoint.setQuery(f"SELECT ?n WHERE {{ GRAPH <{live_server.base_iri}graph/meta> "
