@@ -23,6 +23,8 @@ def approximate_size(value) -> int:
     """Bytes for bytes; for collections (descriptions' triples), a rough 200 bytes a member."""
     if isinstance(value, bytes | str):
         return len(value)
+    if isinstance(getattr(value, "body", None), bytes):  # a finished response (SPARQL results)
+        return len(value.body) + 200
     if isinstance(value, tuple | list | dict | set):
         return 200 * len(value) + 100
     return 10_000  # page models, name tables: small, few

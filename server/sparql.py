@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import re
 import resource
 import signal
 import threading
@@ -396,6 +397,15 @@ class DirectRunner:
             raise _time_limit(self.limits) from None
         except AnswerTooLarge:
             raise self.runner._too_large() from None
+
+
+# Functions whose answer changes from one evaluation to the next: such a query's results are not cached.
+_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def cacheable(job: QueryJob) -> bool:
+    """Whether the results of `job` can be kept for the dataset version (the data changes only with it)."""
+    return not _VOLATILE.search(job.query)
 
 
 def query_executor(runner: QueryRunner) -> QueryPool | DirectRunner:

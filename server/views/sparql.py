@@ -7,6 +7,7 @@ the page and the results, and writes the response. Checking and running the quer
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from server.representations import finish_response, serialize_triples
 from server.service_description import PREFIXES as SD_PREFIXES
 from server.service_description import default_graph_names, limit_values, service_description, summary
 from server.sparql import (ASK, READ_ONLY, SELECT, TRUNCATED_HEADER, DirectRunner, Limits, QueryJob, QueryPool,
-                           QueryRefused, QueryRunner, query_executor)
+                           QueryRefused, QueryRunner, cacheable, query_executor)
 from server.state import app_state
 
 sparql = Blueprint("sparql", __name__)
@@ -100,7 +101,10 @@ def endpoint():
     wants_html = _wants_html()
     job = replace(job, for_html=wants_html)
     try:
-        result = sparql_state().pool.run(job)
+        # A repeated query costs a lookup: its results hold as long as the dataset version.
+        state = app_state()
+        run = functools.partial(sparql_state().pool.run, job)
+        result = state.cache.get_or_build(("sparql", state.version, job), run) if cacheable(job) else run()
     except QueryRefused as refusal:
         if wants_html:
             return render_query_page(job, example, error=refusal), refusal.status
