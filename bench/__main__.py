@@ -1,0 +1,32 @@
+"""`python -m bench generate --size 10k --out DIR` · `python -m bench run --size 100k [--seconds 5] [--only a,b]`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench.generate import generate, parse_size
+from bench.run import PROJECT_ROOT, run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("generate", help="write a synthetic project folder (ontology/, data/, shapes/)")
+    make.add_argument("--size", default="10k", help="triples of data: 10k, 100k, 1M… [10k]")
+    make.add_argument("--out", type=Path, required=True, help="the folder to write")
+    bench = commands.add_parser("run", help="run the servers side by side and write bench/results/SIZE.{md,json}")
+    bench.add_argument("--size", default="100k", help="triples of data: 10k, 100k, 1M… [100k]")
+    bench.add_argument("--seconds", type=float, default=5, help="duration of each measure [5]")
+    bench.add_argument("--only", help="comma-separated server names (hello needs coopgraph-memory before it)")
+    bench.add_argument("--workdir", type=Path, help="where data and stores go [var/bench/SIZE]")
+    args = parser.parse_args()
+    if args.command == "generate":
+        print(f"{generate(parse_size(args.size), args.out)} triples of data in {args.out}")
+    else:
+        run(args.size, args.seconds, args.only.split(",") if args.only else None,
+            args.workdir or PROJECT_ROOT / "var" / "bench" / args.size)
+
+
+if __name__ == "__main__":
+    main()
