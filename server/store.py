@@ -428,9 +428,11 @@ class RemoteStore:
         """Runs a query on the server (see SparqlClient.query). Relative IRIs resolve against
         `base_iri`, the dataset's base IRI unless given. A graph outside this dataset reads as empty,
         as in the embedded stores: the server may hold other datasets."""
-        return self.client.query(self._based(sparql, base_iri),
-                                 self._ours(default_graph or self.default_graphs),
-                                 self.named_graphs if named_graphs is None else self._ours(named_graphs))
+        defaults = self.default_graphs if default_graph is None else self._ours(default_graph)
+        named = self.named_graphs if named_graphs is None else self._ours(named_graphs)
+        # An empty list would let the server use its own dataset: name a graph that holds nothing instead.
+        return self.client.query(self._based(sparql, base_iri), defaults or [self.empty_graph],
+                                 named or [self.empty_graph])
 
     def with_timeout(self, timeout_s: float) -> RemoteStore:
         """The same store, with another deadline for every request (the SPARQL endpoint's)."""

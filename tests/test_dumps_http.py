@@ -65,10 +65,12 @@ def raw_get(url: str, target: str, headers: dict | None = None) -> tuple[int, by
         connection.close()
 
 
+@pytest.mark.every_backend
 def test_the_server_built_every_dump_at_start_up(listing):
     assert sorted(listing) == sorted(dump.name for dump in DUMPS)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("parser", PARSERS)
 @pytest.mark.parametrize("name", [dump.name for dump in DUMPS])
 def test_every_downloaded_dump_round_trips(downloads, project_store, name, parser):

@@ -109,6 +109,7 @@ def check_entity(session: requests.Session, store: OxigraphStore, iri: str) -> l
     return problems
 
 
+@pytest.mark.every_backend
 def test_every_entity_dereferences_in_every_format(live_server, project_store, entity_iris):
     """Each entity IRI answers 303 to a document in the format asked for, whose body parses and
     holds all the entity's own triples (the HTML page shows its IRI)."""
@@ -123,6 +124,7 @@ def test_every_entity_dereferences_in_every_format(live_server, project_store, e
     assert problems == [], f"{len(problems)} problems, first ones: {problems[:10]}"
 
 
+@pytest.mark.every_backend
 def test_the_description_has_labels_of_neighbours_inverse_links_and_provenance(live_server, agreement):
     graph = rdflib.Graph().parse(data=requests.get(agreement, headers={"Accept": "text/turtle"}, timeout=30).content,
                                  format="turtle")
@@ -220,6 +222,7 @@ def test_each_representation_has_its_own_etag(live_server, agreement):
     assert len(etags) == 5 and in_french.headers["ETag"] not in etags
 
 
+@pytest.mark.every_backend
 def test_if_none_match_gives_304_and_if_modified_since_too(live_server, agreement):
     url = agreement.replace("/id/", "/doc/", 1) + ".ttl"
     first = requests.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)

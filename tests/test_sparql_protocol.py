@@ -75,6 +75,7 @@ def named_graphs_seen(endpoint: str, **params) -> set[str]:
 
 # --- W3C protocol tests: query operation ---------------------------------------------------------
 
+@pytest.mark.every_backend
 def test_query_get(endpoint, graph):
     assert boolean(requests.get(endpoint, params={"query": "ASK {}", "default-graph-uri": graph("data")}, timeout=30))
 
@@ -103,6 +104,7 @@ def test_query_dataset_default_graphs_post(endpoint, graph):
     assert merged == graph_size(endpoint, graph("ontology")) + graph_size(endpoint, graph("shapes"))
 
 
+@pytest.mark.every_backend
 def test_query_dataset_named_graphs_get(endpoint, graph):
     """Only named graphs given: GRAPH sees exactly those, and the default graph is empty."""
     chosen = {graph("data"), graph("shapes")}
@@ -137,6 +139,7 @@ def test_from_and_from_named_select_graphs_and_resolve_against_the_base(endpoint
     assert [row["g"]["value"] for row in seen["results"]["bindings"]] == [graph("data")]
 
 
+@pytest.mark.every_backend
 def test_the_default_graph_is_the_union_of_data_and_ontology(endpoint, graph):
     union = count(endpoint, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { { GRAPH <graph/data> { ?s ?p ?o } } "
                             "UNION { GRAPH <graph/ontology> { ?s ?p ?o } } } }")
@@ -372,6 +375,7 @@ def some_entity(endpoint):
     return rows["results"]["bindings"][0]["s"]["value"]
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
 @pytest.mark.parametrize("return_format", [TURTLE, JSONLD, RDFXML, "n-triples"])
 def test_sparqlwrapper_construct_and_describe(endpoint, some_entity, form, return_format):

@@ -40,6 +40,7 @@ def update_attempts(server_url: str):
     yield "POST", server_url + "update", {"data": {"update": UPDATE}}
 
 
+@pytest.mark.every_backend
 def test_updates_are_refused_everywhere_and_change_nothing(live_server, endpoint):
     before = quads(endpoint)
     assert before > 0
@@ -63,6 +64,7 @@ SERVICE_QUERIES = [
 ]
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("template", SERVICE_QUERIES)
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_service_is_refused_and_the_listener_hears_nothing(endpoint, template, method):
