@@ -12,6 +12,7 @@ Either way a failed load leaves the previous store as it was.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,9 +24,14 @@ import pyoxigraph
 from server.description import count_facts, describe
 from server.dumps import dumps_dir, read_manifest
 from server.settings import Settings
+from server import dataset_jsonld_context
+from server.loading import declared_prefixes
 from server.store import (
+    ANSWERS,
+    DATABASE,
     META,
     NAMED_GRAPHS,
+    AnswerRecorder,
     OxigraphStore,
     SparqlClient,
     new_generation,
@@ -65,21 +71,30 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
 
 
 def _fill_folder(folder: Path, settings: Settings) -> tuple[str, int]:
-    """Fills a new on-disk store; it closes when this returns (the last reference goes)."""
-    staging = OxigraphStore(settings, folder)
-    fill_store(staging, settings, bulk=True)
+    """Fills a new on-disk store and records its start-up answers; it closes when this returns
+    (the last reference goes)."""
+    staging = OxigraphStore(settings, folder / DATABASE)
+    recorder = AnswerRecorder(staging)
+    fill_store(staging, settings, bulk=True, recorder=recorder)
+    (folder / ANSWERS).write_text(json.dumps(recorder.answers), encoding="utf-8")
     staging.compact()
     return staging.version, staging.count()
 
 
-def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False) -> None:
-    """Loads the content into `staging`, with the description and the load record in graph/meta."""
+def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
+               recorder: AnswerRecorder | None = None) -> None:
+    """Loads the content into `staging`, with the description and the load record in graph/meta.
+    A recorder keeps the answers a server computes at start-up, before graph/meta is written (as a
+    memory store computes them), so that a disk store can answer them without running them."""
     staging.load_sources(settings, bulk=bulk)
+    if recorder is not None:
+        dataset_jsonld_context(recorder, declared_prefixes(settings))
     manifest = read_manifest(dumps_dir(settings))
     if manifest is not None and (manifest.base_iri, manifest.dataset_version) != (settings.base_iri, staging.version):
         manifest = None  # dumps of other data: not described
     modified = datetime.fromtimestamp(int(staging.modified), tz=timezone.utc)
-    staging.replace_graph(settings.graph_iri(META), describe(settings, count_facts(staging, settings), manifest, modified))
+    facts = count_facts(recorder or staging, settings)
+    staging.replace_graph(settings.graph_iri(META), describe(settings, facts, manifest, modified))
     staging.record_load(settings)
 
 
