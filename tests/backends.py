@@ -20,6 +20,7 @@ import requests
 from conftest import free_port, run_cli, start_server
 
 BACKENDS = ("memory", "disk", "remote")
+STORE_TIMEOUT_S = 5
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"  # the PyPI package's server binary
 
 
@@ -37,7 +38,9 @@ class OxigraphServer:
     def start(self, timeout_s: float = 30) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [str(OXIGRAPH), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}"],
+                # Its own deadline too, as in production: a query coopgraph gave up on stops there as well.
+                [str(OXIGRAPH), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}",
+                 "--timeout-s", str(STORE_TIMEOUT_S)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

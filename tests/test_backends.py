@@ -307,6 +307,22 @@ def test_a_remote_load_failing_half_way_leaves_the_previous_data(remote_settings
     assert not bool(staged)
 
 
+def test_a_runaway_query_on_the_remote_store_is_a_504_at_the_deadline(oxigraph_server, tmp_path):
+    """No worker process to kill for a remote store: the HTTP deadline stops the wait, never a cut 200."""
+    settings = Settings(root=FIXTURES / "sparql" / "limits", base_iri="http://runaway.test/", store="remote",
+                        remote_endpoint=oxigraph_server.query_endpoint, query_timeout_s=1.0,
+                        validate_on_start=False, var_dir=tmp_path)
+    load(settings)
+    client = create_app(settings).test_client()
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": runaway}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 504 and b"time limit of 1 s" in response.data
+    assert time.monotonic() - started < 4
+    quick = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"})
+    assert quick.status_code == 200
+
+
 def test_bind_values_goes_into_the_where_group():
     iri = "http://example.test/x"
     cases = {
