@@ -389,10 +389,14 @@ class DirectRunner:
     def __init__(self, runner: QueryRunner):
         self.runner = replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s))
         self.limits = runner.limits
+        # rdflib's SPARQL parser (pyparsing) is not thread-safe, and gunicorn's threads share this
+        # runner: one query at a time per web worker, as with the pool's worker processes.
+        self._one_at_a_time = threading.Lock()
 
     def run(self, job: QueryJob) -> QueryResult:
         try:
-            return self.runner.run(job)
+            with self._one_at_a_time:
+                return self.runner.run(job)
         except StoreTimeout:
             raise _time_limit(self.limits) from None
         except AnswerTooLarge:

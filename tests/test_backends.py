@@ -19,6 +19,7 @@ import os
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
@@ -219,6 +220,18 @@ def test_remote_store_down_gives_503_then_recovers_by_itself(live_server, oxigra
     finally:
         oxigraph_server.start()
     assert uncached_query().status_code == 200  # no restart of coopgraph
+
+
+@pytest.mark.every_backend
+def test_concurrent_new_queries_all_succeed(live_server):
+    """Distinct queries at once (nothing cached): on the remote store they run in the web workers' threads."""
+    def ask(n: int) -> int:
+        query = f"# {uuid.uuid4()}\nSELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRLEN(STR(?s)) > {n}) }}"
+        return requests.get(live_server.url + "sparql", params={"query": query}, timeout=60,
+                            headers={"Accept": "application/sparql-results+json"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(ask, range(24))) == {200}
 
 
 @pytest.fixture(scope="module")
