@@ -245,7 +245,7 @@ def measure(running: Running, result: ServerResult, work: list[Workload], sizes:
         for concurrency in CONCURRENCIES:
             found = run_wrk(url, headers, concurrency, seconds)
             if found.requests < 5 * concurrency:
-                found = run_python(url, headers, concurrency, max_requests=2 * concurrency, max_seconds=120)
+                found = run_python(url, headers, concurrency, max_requests=concurrency, max_seconds=30)
             result.measures[workload.name].append(found)
             log(f"  {workload.name:15} c={concurrency}: {found.requests_per_s:10.1f} req/s  "
                 f"p50 {found.p50_ms:8.2f} ms  p99 {found.p99_ms:8.2f} ms  errors {found.errors}")
@@ -323,7 +323,7 @@ def servers(preparation: Preparation, workdir: Path) -> dict[str, Server]:
                                 "/query?query=ASK%7B%7D", "/query"),
         "rdflib-endpoint": Server("rdflib-endpoint", "sparql", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
                                                                 "--port", "{port}", str(preparation.knowledge_graph)],
-                                  "/sparql?query=ASK%7B%7D", "/sparql"),
+                                  "/?query=ASK%7B%7D", "/"),
         "hello": Server("hello", "hello", [str(BIN / "gunicorn"), *GUNICORN_SETTINGS, "--access-logfile", "-", "--bind", "127.0.0.1:{port}",
                                            "bench.hello:app"], "/bytes/1"),
     }
@@ -336,15 +336,25 @@ def remote_store_server(workdir: Path) -> Server:
 
 
 def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, log=print) -> dict:
+    """Runs the chosen servers (all by default). With --only, the servers' results replace theirs in
+    the last report of that size and the others are kept, so one server can be measured again."""
     size = parse_size(size_text)
     workdir.mkdir(parents=True, exist_ok=True)
+    out = BENCH_DIR / "results"
+    out.mkdir(exist_ok=True)
+    report_path = out / f"{size_text}.json"
+    previous = json.loads(report_path.read_text()) if only and report_path.exists() else {}
     remote = remote_store_server(workdir)
     preparation = prepare(size, workdir, remote, log)
     available = servers(preparation, workdir)
     chosen = [name for name in available if not only or name in only]
     work = workloads()
-    results: dict[str, ServerResult] = {}
-    sizes: dict[str, int] = {}
+    report = {
+        "size": size_text, "triples": preparation.triples, "seconds_per_run": seconds,
+        "machine": machine(), "timings": preparation.timings,
+        "servers": previous.get("servers", {}), "workloads": {w.name: w.kind for w in work},
+    }
+    sizes: dict[str, int] = report["servers"].get("coopgraph-memory", {}).get("sizes", {})
     for name in chosen:
         server = available[name]
         companion = None
@@ -353,7 +363,13 @@ def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, l
             server.command = [*server.command, "--remote-endpoint", companion.url + "/query"]
             server.companions = [psutil.Process(companion.process.pid)]
         log(f"{name}: starting")
-        running = Running(server, free_port(), workdir / f"{name}.log")
+        try:
+            running = Running(server, free_port(), workdir / f"{name}.log", timeout_s=1200)
+        except RuntimeError as error:
+            log(f"{name}: {error}")
+            if companion:
+                companion.stop()
+            continue
         try:
             if name == "oxigraph-memory":  # an in-memory oxigraph is loaded over HTTP once it runs
                 with open(preparation.knowledge_graph, "rb") as body:
@@ -365,21 +381,16 @@ def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, l
             if name == "coopgraph-memory":
                 sizes.update(result.sizes)
             result.peak_rss_mb = running.peak_rss / 2**20
-            results[name] = result
+            report["servers"][name] = asdict(result)
+        except RuntimeError as error:  # a server that does not start: said in the report, the others go on
+            log(f"{name}: {error}")
         finally:
             running.stop()
             if companion:
                 companion.stop()
-    report = {
-        "size": size_text, "triples": preparation.triples, "seconds_per_run": seconds,
-        "machine": machine(), "timings": preparation.timings,
-        "servers": {name: asdict(result) for name, result in results.items()},
-        "workloads": {w.name: w.kind for w in work},
-    }
-    out = BENCH_DIR / "results"
-    out.mkdir(exist_ok=True)
-    (out / f"{size_text}.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
-    (out / f"{size_text}.md").write_text(tables(report), encoding="utf-8")
+        report["machine"] = machine()
+        report_path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")  # after each server
+        (out / f"{size_text}.md").write_text(tables(report), encoding="utf-8")
     log(f"wrote {out / f'{size_text}.md'} and .json")
     return report
 
