@@ -173,9 +173,11 @@ class Running:
 
 
 def _rss(process: psutil.Process) -> int:
+    """The process's proportional set size: pages shared copy-on-write with the workers forked from
+    the same master count once in all, not once per process (as RSS would count them)."""
     try:
-        return process.memory_info().rss
-    except psutil.Error:
+        return process.memory_full_info().pss
+    except (psutil.Error, AttributeError):
         return 0
 
 
@@ -454,7 +456,7 @@ def tables(report: dict) -> str:
                              f"{_ratio(mine, _rate(report, PEER_FOR_STORE[server], workload, concurrency))} | "
                              f"{_ratio(mine, _rate(report, 'hello', workload, concurrency))} | "
                              f"{_ratio(mine, _rate(report, 'rdflib-endpoint', workload, concurrency))} |")
-    lines += ["", "## Start-up, memory, load and dumps", "", "| server | start-up (s) | peak RSS, all processes (MB) |",
+    lines += ["", "## Start-up, memory, load and dumps", "", "| server | start-up (s) | peak memory (PSS), all processes (MB) |",
               "|---|---|---|"]
     for server, result in report["servers"].items():
         lines.append(f"| {server} | {result['startup_s']:.2f} | {result['peak_rss_mb']:.0f} |")

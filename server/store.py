@@ -188,7 +188,8 @@ class OxigraphStore:
         """Triples in one named graph, or quads in the whole store."""
         if graph is None:
             return len(self._handle())
-        return sum(1 for _ in self.quads(graph))
+        # Counted by the engine, not by iterating in Python (a tenth of a dump build's time at 100k).
+        return sum(int(row["triples"].value) for row in self.run_file("graph-sizes", graph=graph))
 
     def quads(self, graph=None) -> Iterator[pyoxigraph.Quad]:
         """The quads of one named graph, or of the whole store."""
