@@ -120,6 +120,7 @@ class ServerResult:
     measures: dict[str, list[Measure]] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)  # bytes of each workload's answer
     failures: dict[str, str] = field(default_factory=dict)
+    cold_ms: dict[str, list[float]] = field(default_factory=dict)  # first requests of other entities
 
 
 class Running:
@@ -243,7 +244,11 @@ def measure(running: Running, result: ServerResult, work: list[Workload], sizes:
             log(f"  {workload.name}: {result.failures[workload.name]}")
             continue
         result.sizes[workload.name] = len(check.content)
+        for _ in range(6):  # both gunicorn workers keep their own cache: warm them all, as repeated traffic does
+            requests.get(url, headers=headers, timeout=600)
         result.measures[workload.name] = []
+        if running.server.kind == "coopgraph" and workload.kind == "entity":
+            result.cold_ms[workload.name] = cold_latencies(running.url, workload, headers)
         for concurrency in CONCURRENCIES:
             found = run_wrk(url, headers, concurrency, seconds)
             if found.requests < 5 * concurrency:
@@ -251,6 +256,19 @@ def measure(running: Running, result: ServerResult, work: list[Workload], sizes:
             result.measures[workload.name].append(found)
             log(f"  {workload.name:15} c={concurrency}: {found.requests_per_s:10.1f} req/s  "
                 f"p50 {found.p50_ms:8.2f} ms  p99 {found.p99_ms:8.2f} ms  errors {found.errors}")
+
+
+def cold_latencies(url: str, workload: Workload, headers: dict[str, str], count: int = 20) -> list[float]:
+    """Milliseconds for the first request of `count` entities nobody asked for yet (nothing cached)."""
+    extension = ENTITY_FORMATS[workload.name][1]
+    offset = 100 + 100 * list(ENTITY_FORMATS).index(workload.name)  # other entities for each format
+    found = []
+    for n in range(offset, offset + count):
+        begin = time.perf_counter()
+        if requests.get(f"{url}/doc/agreement/agreement-{n}.{extension}", headers=headers, timeout=600).status_code != 200:
+            return []  # data too small to hold that many agreements
+        found.append((time.perf_counter() - begin) * 1000)
+    return sorted(found)
 
 
 @dataclass
@@ -462,6 +480,11 @@ def tables(report: dict) -> str:
         lines.append(f"| {server} | {result['startup_s']:.2f} | {result['peak_rss_mb']:.0f} |")
     lines += ["", "| step | seconds |", "|---|---|"]
     lines += [f"| {step} | {seconds:.1f} |" for step, seconds in report["timings"].items()]
+    cold = {(server, w): ms for server, r in report["servers"].items() for w, ms in r.get("cold_ms", {}).items()}
+    if cold:
+        lines += ["", "## Entity documents nobody asked for yet (20 each, ms)", "", "| server | workload | p50 | max |",
+                  "|---|---|---|---|"]
+        lines += [f"| {server} | {w} | {ms[len(ms) // 2]:.1f} | {ms[-1]:.1f} |" for (server, w), ms in cold.items()]
     failures = {f"{server}: {w}": why for server, r in report["servers"].items() for w, why in r["failures"].items()}
     if failures:
         lines += ["", "## Failures", ""] + [f"- {where}: {why}" for where, why in failures.items()]
