@@ -20,12 +20,14 @@ def main() -> None:
     bench.add_argument("--seconds", type=float, default=5, help="duration of each measure [5]")
     bench.add_argument("--only", help="comma-separated server names (hello needs coopgraph-memory before it)")
     bench.add_argument("--workdir", type=Path, help="where data and stores go [var/bench/SIZE]")
+    bench.add_argument("--reuse", action="store_true",
+                       help="keep the data, stores and dumps an earlier run of this size prepared (their times too)")
     args = parser.parse_args()
     if args.command == "generate":
         print(f"{generate(parse_size(args.size), args.out)} triples of data in {args.out}")
     else:
         run(args.size, args.seconds, args.only.split(",") if args.only else None,
-            args.workdir or PROJECT_ROOT / "var" / "bench" / args.size)
+            args.workdir or PROJECT_ROOT / "var" / "bench" / args.size, reuse=args.reuse)
 
 
 if __name__ == "__main__":

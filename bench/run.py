@@ -271,6 +271,9 @@ def cold_latencies(url: str, workload: Workload, headers: dict[str, str], count:
     return sorted(found)
 
 
+PREPARED = "prepared.json"
+
+
 @dataclass
 class Preparation:
     project: Path
@@ -297,6 +300,7 @@ def prepare(size: int, workdir: Path, remote: Server, log) -> Preparation:
     pyoxigraph.serialize(quads, str(knowledge_graph), pyoxigraph.RdfFormat.N_TRIPLES)
     del quads
 
+    (workdir / PREPARED).unlink(missing_ok=True)
     for name in ("oxigraph-disk", "store", "remote-store", "dumps"):
         shutil.rmtree(workdir / name, ignore_errors=True)
     timings["load oxigraph-disk"] = _timed([str(BIN / "oxigraph"), "load", "--location", str(workdir / "oxigraph-disk"),
@@ -317,7 +321,19 @@ def prepare(size: int, workdir: Path, remote: Server, log) -> Preparation:
          "--out", str(workdir / "dumps")])
     for name, seconds in timings.items():
         log(f"{name}: {seconds:.1f} s")
+    (workdir / PREPARED).write_text(json.dumps({"size": size, "triples": triples, "timings": timings}))
     return Preparation(project, knowledge_graph, triples, timings)
+
+
+def prepared(size: int, workdir: Path) -> Preparation | None:
+    """What an earlier run prepared in `workdir` for this size (data, stores, dumps), if it finished."""
+    try:
+        done = json.loads((workdir / PREPARED).read_text())
+    except (OSError, ValueError):
+        return None
+    if done["size"] != size:
+        return None
+    return Preparation(workdir / "project", workdir / "knowledge.nt", done["triples"], done["timings"])
 
 
 def _timed(command: list[str]) -> float:
@@ -355,7 +371,7 @@ def remote_store_server(workdir: Path) -> Server:
                   "/query?query=ASK%7B%7D", "/query")
 
 
-def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, log=print) -> dict:
+def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, log=print, reuse: bool = False) -> dict:
     """Runs the chosen servers (all by default). With --only, the servers' results replace theirs in
     the last report of that size and the others are kept, so one server can be measured again."""
     size = parse_size(size_text)
@@ -365,7 +381,7 @@ def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, l
     report_path = out / f"{size_text}.json"
     previous = json.loads(report_path.read_text()) if only and report_path.exists() else {}
     remote = remote_store_server(workdir)
-    preparation = prepare(size, workdir, remote, log)
+    preparation = (reuse and prepared(size, workdir)) or prepare(size, workdir, remote, log)
     available = servers(preparation, workdir)
     chosen = [name for name in available if not only or name in only]
     work = workloads()
