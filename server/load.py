@@ -31,10 +31,13 @@ from server.store import (
     DATABASE,
     META,
     NAMED_GRAPHS,
+    ANSWERS_PREDICATE,
     AnswerRecorder,
     OxigraphStore,
     SparqlClient,
+    answers_graph,
     new_generation,
+    replace_graph_update,
 )
 
 CHUNK_TRIPLES = 50_000  # per INSERT DATA request: a few MB
@@ -62,8 +65,9 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
         progress(quads)
     elif settings.store == "remote":
         staging = OxigraphStore(settings)
-        fill_store(staging, settings, bulk=False)
-        _upload(staging, settings, progress)
+        recorder = AnswerRecorder(staging)
+        fill_store(staging, settings, bulk=False, recorder=recorder)
+        _upload(staging, settings, progress, recorder.answers)
         version, quads, where = staging.version, staging.count(), settings.remote_update_endpoint
     else:
         raise ValueError(f"the {settings.store} store is filled when the server starts, not by `coopgraph load`")
@@ -98,7 +102,8 @@ def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
     staging.record_load(settings)
 
 
-def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int], None]) -> None:
+def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int], None],
+            answers: dict[str, str]) -> None:
     client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint, settings.remote_timeout_s)
     graphs = {settings.graph_iri(name): staging_graph(settings, name) for name in NAMED_GRAPHS}
     drop_staging = " ; ".join(f"DROP SILENT GRAPH <{staged}>" for staged in graphs.values())
@@ -109,9 +114,13 @@ def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int]
                 data = pyoxigraph.serialize(chunk, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
                 client.update(f"INSERT DATA {{ GRAPH <{staged}> {{ {data} }} }}", timeout_s=UPLOAD_TIMEOUT_S)
                 progress(len(chunk))
-        # The swap: ADD of a graph never staged (an empty one) leaves its target dropped, as it should.
-        client.update(" ; ".join(f"DROP SILENT GRAPH <{graph}> ; ADD SILENT <{staged}> TO <{graph}> ; "
-                                 f"DROP SILENT GRAPH <{staged}>" for graph, staged in graphs.items()),
+        # The swap, with the recorded answers: ADD of a graph never staged (an empty one) leaves its
+        # target dropped, as it should.
+        recorded = pyoxigraph.Triple(pyoxigraph.NamedNode(answers_graph(settings)), pyoxigraph.NamedNode(ANSWERS_PREDICATE),
+                                     pyoxigraph.Literal(json.dumps(answers)))
+        swap = [f"DROP SILENT GRAPH <{graph}> ; ADD SILENT <{staged}> TO <{graph}> ; DROP SILENT GRAPH <{staged}>"
+                for graph, staged in graphs.items()]
+        client.update(" ; ".join([*swap, replace_graph_update(answers_graph(settings), [recorded])]),
                       timeout_s=UPLOAD_TIMEOUT_S)
     except BaseException:
         try:

@@ -255,10 +255,7 @@ class DiskStore(OxigraphStore):
         return handle
 
     def run_file(self, name, **bindings):
-        recorded = self._answers.get(answer_key(name, bindings))
-        if recorded is not None:
-            return pyoxigraph.parse_query_results(recorded.encode(), pyoxigraph.QueryResultsFormat.JSON)
-        return super().run_file(name, **bindings)
+        return recorded_answer(self._answers, name, bindings) or super().run_file(name, **bindings)
 
     def count(self, graph=None) -> int:
         # Read-only: a count holds until the process ends (it costs a scan of the whole store).
@@ -276,6 +273,23 @@ DATABASE, ANSWERS = "oxigraph", "answers.json"  # what a generation folder holds
 
 def answer_key(name: str, bindings: dict) -> str:
     return name + "".join(f" ?{var}={_term(value)}" for var, value in sorted(bindings.items()))
+
+
+def recorded_answer(answers: dict[str, str], name: str, bindings: dict):
+    """The recorded answer of a query file with these bindings, as fresh QuerySolutions, or None."""
+    recorded = answers.get(answer_key(name, bindings))
+    if recorded is None:
+        return None
+    return pyoxigraph.parse_query_results(recorded.encode(), pyoxigraph.QueryResultsFormat.JSON)
+
+
+def answers_graph(settings: Settings) -> str:
+    """Where a remote store keeps its recorded answers: a graph outside the dataset's, never queried
+    by a user (RemoteStore names only the dataset's graphs)."""
+    return f"{settings.base_iri}graph/loading/answers"
+
+
+ANSWERS_PREDICATE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 
 
 class AnswerRecorder:
@@ -460,8 +474,10 @@ class RemoteStore:
         self.empty_graph = settings.graph_iri("none")  # never loaded: stands for graphs of other datasets
         self._query_files = QueryFiles()
         self._counts: dict[str | None, int] = {}
+        self._answers: dict[str, str] = {}
         self._record = list(self.run_file("load-record", dataset=settings.base_iri + "dataset"))
         self.version, self.modified = read_load_record(self, settings, self._record)
+        self._answers = self._recorded_answers(settings)
 
     def query(self, sparql, *, base_iri=None, default_graph=None, named_graphs=None):
         """Runs a query on the server (see SparqlClient.query). Relative IRIs resolve against
@@ -484,16 +500,29 @@ class RemoteStore:
         return [iri if iri in self.named_graphs else self.empty_graph for iri in graphs]
 
     def run_file(self, name, **bindings):
-        """Runs `server/queries/<name>.rq` with variables bound by name (see OxigraphStore.run_file)."""
+        """Runs `server/queries/<name>.rq` with variables bound by name (see OxigraphStore.run_file),
+        unless `coopgraph load` recorded its answer (the start-up queries over the whole dataset)."""
+        return recorded_answer(self._answers, name, bindings) or self._run_live(name, **bindings)
+
+    def _run_live(self, name, **bindings):
         return self.query(bind_values(self._query_files[name], bindings))
 
+    def _recorded_answers(self, settings: Settings) -> dict[str, str]:
+        graph = answers_graph(settings)
+        rows = list(self.client.query(f"SELECT ?answers WHERE {{ GRAPH <{graph}> {{ <{graph}> <{ANSWERS_PREDICATE}> "
+                                      f"?answers }} }}", [self.empty_graph], [graph]))
+        try:
+            return json.loads(rows[0]["answers"].value) if rows else {}
+        except ValueError:
+            return {}
+
     def graphs(self) -> list[str]:
-        return sorted(row["graph"].value for row in self.run_file("graph-sizes"))
+        return sorted(row["graph"].value for row in self._run_live("graph-sizes"))
 
     def count(self, graph=None) -> int:
         # The dataset changes only with a new `coopgraph load`, after which servers restart.
         if graph not in self._counts:
-            rows = self.run_file("graph-sizes", graph=graph) if graph else self.run_file("graph-sizes")
+            rows = self._run_live("graph-sizes", graph=graph) if graph else self._run_live("graph-sizes")
             self._counts[graph] = sum(int(row["triples"].value) for row in rows)
         return self._counts[graph]
 
