@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if not report.conforms:
             raise ValidationFailed(report)
     store = open_store(settings)
-    prefixes = declared_prefixes(settings)
+    prefixes = store.prefixes if store.prefixes is not None else declared_prefixes(settings)
 
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = AppState(

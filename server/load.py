@@ -32,6 +32,7 @@ from server.store import (
     META,
     NAMED_GRAPHS,
     ANSWERS_PREDICATE,
+    PREFIXES_KEY,
     AnswerRecorder,
     OxigraphStore,
     SparqlClient,
@@ -92,7 +93,9 @@ def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
     memory store computes them), so that a disk store can answer them without running them."""
     staging.load_sources(settings, bulk=bulk)
     if recorder is not None:
-        dataset_jsonld_context(recorder, declared_prefixes(settings))
+        prefixes = declared_prefixes(settings)
+        recorder.answers[PREFIXES_KEY] = json.dumps(prefixes)
+        dataset_jsonld_context(recorder, prefixes)
     manifest = read_manifest(dumps_dir(settings))
     if manifest is not None and (manifest.base_iri, manifest.dataset_version) != (settings.base_iri, staging.version):
         manifest = None  # dumps of other data: not described

@@ -82,6 +82,7 @@ class Store(Protocol):
 
     version: str  # fingerprint of the loaded dataset (ETags, caches)
     modified: float  # when the loaded sources last changed (epoch seconds), for Last-Modified
+    prefixes: dict[str, str] | None  # the content's prefixes, as `coopgraph load` recorded them (None: read them)
 
     def query(self, sparql: str, *, base_iri: str | None = None,
               default_graph: Sequence[str] | None = None,
@@ -141,6 +142,7 @@ class OxigraphStore:
         self.default_graphs = (settings.graph_iri(DATA), settings.graph_iri(ONTOLOGY))
         self.version = ""
         self.modified = 0.0
+        self.prefixes: dict[str, str] | None = None
         self._query_files = QueryFiles()
 
     @classmethod
@@ -236,6 +238,7 @@ class DiskStore(OxigraphStore):
             self._answers = json.loads((generation / ANSWERS).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self._answers = {}  # a generation without answers: every query runs
+        self.prefixes = recorded_prefixes(self._answers)
         self._handles: dict[int, pyoxigraph.Store] = {}
         self._opening = threading.Lock()
         self._counts: dict[str | None, int] = {}
@@ -281,6 +284,15 @@ def recorded_answer(answers: dict[str, str], name: str, bindings: dict):
     if recorded is None:
         return None
     return pyoxigraph.parse_query_results(recorded.encode(), pyoxigraph.QueryResultsFormat.JSON)
+
+
+PREFIXES_KEY = "@prefixes"  # in the recorded answers: the content files' prefix declarations
+
+
+def recorded_prefixes(answers: dict) -> dict[str, str] | None:
+    """The prefixes `coopgraph load` recorded (parsing the sources again costs a second at 1M triples)."""
+    prefixes = answers.get(PREFIXES_KEY)
+    return json.loads(prefixes) if isinstance(prefixes, str) else None
 
 
 def answers_graph(settings: Settings) -> str:
@@ -478,6 +490,7 @@ class RemoteStore:
         self._record = list(self.run_file("load-record", dataset=settings.base_iri + "dataset"))
         self.version, self.modified = read_load_record(self, settings, self._record)
         self._answers = self._recorded_answers(settings)
+        self.prefixes = recorded_prefixes(self._answers)
 
     def query(self, sparql, *, base_iri=None, default_graph=None, named_graphs=None):
         """Runs a query on the server (see SparqlClient.query). Relative IRIs resolve against

@@ -31,7 +31,7 @@ from conftest import FIXTURES, PROJECT_ROOT, run_cli
 from server import create_app
 from server.description import publish
 from server.load import fill_store, load, staging_graph
-from server.loading import dataset_version
+from server.loading import dataset_version, declared_prefixes
 from server.settings import Settings
 from server.state import app_state
 from server.store import (
@@ -250,6 +250,7 @@ def test_remote_store_reads_what_load_wrote(remote_settings):
     assert int(remote.modified) == int(embedded.modified)
     ours = [remote_settings.graph_iri(name) for name in ("data", "meta", "ontology", "shapes")]
     assert remote.graphs() == sorted(ours)  # the recorded answers' graph is not among them
+    assert remote.prefixes == declared_prefixes(remote_settings)
     # The start-up queries are answered as `coopgraph load` recorded them, without a round trip.
     for name in ("predicate-usage", "classes-in-use", "void-totals"):
         assert sorted(map(str, remote.run_file(name))) == sorted(map(str, embedded.run_file(name)))
@@ -389,6 +390,7 @@ def test_disk_store_opens_fast_and_holds_what_memory_holds(disk_settings):
     for name in ("predicate-usage", "classes-in-use", "void-totals", "void-class-partitions"):
         assert name in answers
         assert sorted(map(str, disk.run_file(name))) == sorted(map(str, memory.run_file(name)))
+    assert disk.prefixes == declared_prefixes(disk_settings)  # recorded: a restart does not parse the sources
     disk.replace_graph(disk_settings.graph_iri("meta"), [])  # read-only: kept as loaded
     assert bool(disk.query("ASK { GRAPH <graph/meta> { ?s ?p ?o } }"))
 
