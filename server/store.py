@@ -73,6 +73,14 @@ class StoreTimeout(StoreUnavailable):
     """The store did not answer within its deadline: HTTP 504."""
 
 
+class StoreError(Exception):
+    """The store failed in a way retrying will not mend (an error it reports): HTTP 502."""
+
+
+class AnswerTooLarge(StoreError):
+    """A remote answer past the size a caller can hold."""
+
+
 class StoreNotLoaded(Exception):
     """An on-disk or remote store holds no dataset for this base IRI: `coopgraph load` fills it."""
 
@@ -560,14 +568,6 @@ class RemoteStore:
     def _based(self, sparql: str, base_iri: str | None) -> str:
         # The query's own BASE, if any, comes after ours and wins.
         return f"BASE <{base_iri or self.base_iri}>\n{sparql}"
-
-
-class StoreError(Exception):
-    """The store failed in a way retrying will not mend (an error it reports): HTTP 502."""
-
-
-class AnswerTooLarge(StoreError):
-    """A remote answer past the size a caller can hold."""
 
 
 class RemoteTriples:
