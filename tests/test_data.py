@@ -21,8 +21,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-# The source texts live beside the repository (shared/seeds), as in CI; COOPGRAPH_SEEDS_DIR can point elsewhere.
-SEEDS = Path(os.environ.get("COOPGRAPH_SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
+# The source texts ship with the data (copies of shared/seeds); COOPGRAPH_SEEDS_DIR can point elsewhere.
+SEEDS = Path(os.environ.get("COOPGRAPH_SEEDS_DIR", DATA / "sources"))
 BASE = "http://127.0.0.1:8000/"
 CG = rdflib.Namespace(BASE + "def#")
 ID = BASE + "id/"
