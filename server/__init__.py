@@ -10,6 +10,7 @@ from flask_cors import CORS
 
 from server.errors import register_error_handlers
 from server.loading import declared_prefixes
+from server.replay import ResponseReplay
 from server.representations import jsonld_context
 from server.settings import Settings
 from server.state import EXTENSION_KEY, AppState, template_context
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    # Outermost: a replayed response skips Flask, CORS and gzip, having been through them once.
+    app.wsgi_app = ResponseReplay(app.wsgi_app)
     return app
 
 

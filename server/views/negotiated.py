@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotAcceptable, NotFound
 from server.describe import Linker
 from server.negotiation import (DOCUMENT_FORMATS, HTML, LANGUAGES, Format, available_types, choose_format,
                                 choose_language, format_for_extension)
+from server.replay import mark_shareable
 from server.representations import alternates_link, finish_response, prefixes_used, serialize_triples
 from server.state import app_state
 
@@ -85,6 +86,7 @@ def serve(stem: str, fmt: Format, build: Callable[[], bytes], *,
 
 def finish(response: Response, alternates: Sequence[tuple[str, Format]], vary: Sequence[str]) -> Response:
     state = app_state()
+    mark_shareable(request)  # a document (or 303) depends only on the URL, the Vary headers and the version
     return finish_response(response, request, version=state.version, last_modified=state.last_modified,
                            vary=vary, alternates=alternates)
 

@@ -28,6 +28,7 @@ from server.negotiation import (
     choose_format,
     format_named,
 )
+from server.replay import mark_shareable
 from server.representations import finish_response, serialize_triples
 from server.service_description import PREFIXES as SD_PREFIXES
 from server.service_description import default_graph_names, limit_values, service_description, summary
@@ -104,7 +105,8 @@ def endpoint():
         # A repeated query costs a lookup: its results hold as long as the dataset version.
         state = app_state()
         run = functools.partial(sparql_state().pool.run, job)
-        result = state.cache.get_or_build(("sparql", state.version, job), run) if cacheable(job) else run()
+        repeatable = cacheable(job)
+        result = state.cache.get_or_build(("sparql", state.version, job), run) if repeatable else run()
     except QueryRefused as refusal:
         if wants_html:
             return render_query_page(job, example, error=refusal), refusal.status
@@ -115,6 +117,8 @@ def endpoint():
     if result.truncation_header:
         response.headers[TRUNCATED_HEADER] = result.truncation_header
         response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER  # readable by other sites' scripts
+    if repeatable:
+        mark_shareable(request)
     state = app_state()
     return finish_response(response, request, version=state.version, last_modified=state.last_modified)
 
@@ -247,6 +251,7 @@ def service_page():
                                   prefixes={**SD_PREFIXES, "service": f"{state.settings.base_iri}sparql#"}),
     )
     response = Response(body, mimetype=fmt.media_type)
+    mark_shareable(request)
     return finish_response(response, request, version=state.version, last_modified=state.last_modified)
 
 

@@ -1,0 +1,121 @@
+"""Finished responses, replayed before Flask sees the request.
+
+A cached document or a repeated query costs little to build, but Flask's routing, content
+negotiation, flask-cors and the headers of every negotiated response (Vary, Link, ETag,
+Last-Modified) still cost about as much as the bare route the benchmarks compare against. So a view
+whose response depends only on the URL, a few request headers and the dataset version marks it
+`shareable`, and this WSGI middleware keeps the finished response (status, headers, body) and sends it
+again, without entering Flask, to the next request for the same URL with the same headers.
+
+It is what an HTTP cache in front of the server would do, kept deliberately narrow:
+* only GET (and HEAD, answered from a GET's entry) without conditional or Range headers: Flask answers
+  those (304, 206) from the same views;
+* only 200 and 303 responses the view marked, whose `Vary` names nothing outside `KEYED_HEADERS`;
+* keyed by the raw request URI (so `%2F` and `/` stay apart, as the views tell them apart) and the
+  values of every header in `KEYED_HEADERS`, whatever the response varies on: a superset is always safe;
+* bounded in bytes (LRU); one cache per application, which holds one dataset version for its life.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+
+from cachetools import LRUCache
+from flask import Request
+
+from server.representations import CONDITIONAL_HEADERS
+
+SHAREABLE = "coopgraph.shareable"  # the environ key a view sets
+
+# The request headers any replayable response may depend on (WSGI names), and their HTTP names.
+KEYED_HEADERS = {"HTTP_ACCEPT": "accept", "HTTP_ACCEPT_LANGUAGE": "accept-language",
+                 "HTTP_ACCEPT_ENCODING": "accept-encoding"}
+REPLAYED_STATUSES = ("200", "303")
+ENTRY_OVERHEAD = 500  # bytes counted for an entry's key and headers
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def mark_shareable(request: Request) -> None:
+    """Lets the middleware replay this request's response to identical requests of the same dataset version."""
+    request.environ[SHAREABLE] = True
+
+
+class ResponseReplay:
+    """WSGI middleware replaying the finished responses views mark shareable (see the module's doc)."""
+
+    def __init__(self, app: WsgiApp, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.app = app
+        self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=_entry_size)
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or any(header in environ for header in CONDITIONAL_HEADERS):
+            return self.app(environ, start_response)
+        key = _key(environ)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is not None:
+            status, headers, body = entry
+            start_response(status, list(headers))
+            return [b""] if method == "HEAD" else [body]
+        if method == "HEAD":  # a HEAD response has no body to keep
+            return self.app(environ, start_response)
+        return self._record(key, environ, start_response)
+
+    def _record(self, key: tuple, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started: list = []
+
+        def capture(status, headers, exc_info=None):
+            started[:] = [status, headers, exc_info]
+            return _no_write
+
+        body = self.app(environ, capture)
+        status, headers, exc_info = started
+        if not (environ.get(SHAREABLE) and status.startswith(REPLAYED_STATUSES) and _replayable(headers)):
+            start_response(status, headers, exc_info)
+            return body  # untouched: a streamed file stays streamed
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        entry = (status, tuple(headers), content)
+        if _entry_size(entry) <= self._entries.maxsize:
+            with self._lock:
+                self._entries[key] = entry
+        start_response(status, headers)
+        return [content]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+def _key(environ: dict) -> tuple:
+    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if uri is None:
+        query = environ.get("QUERY_STRING", "")
+        uri = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+    return (uri, *(environ.get(name) for name in KEYED_HEADERS))
+
+
+def _replayable(headers: list[tuple[str, str]]) -> bool:
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            return False
+        if lowered == "vary" and any(part.strip().lower() not in KEYED_HEADERS.values() for part in value.split(",")):
+            return False  # varies on something the key does not hold (or "*")
+    return True
+
+
+def _entry_size(entry: tuple) -> int:
+    return len(entry[2]) + ENTRY_OVERHEAD
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("coopgraph's views return their bodies; the WSGI write() callable is not supported here")
