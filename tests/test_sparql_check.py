@@ -40,7 +40,7 @@ def test_each_query_form_is_recognised(query, form):
     assert check_query(query, BASE).form == form
 
 
-@pytest.mark.parametrize("query", [
+SERVICE_QUERIES = [
     f"SELECT * {{ SERVICE {SERVICE_AT} {{ ?s ?p ?o }} }}",
     f"SELECT * {{ SERVICE SILENT {SERVICE_AT} {{ ?s ?p ?o }} }}",
     "SELECT * { ?x ?y ?z SERVICE ?endpoint { ?s ?p ?o } }",
@@ -54,7 +54,10 @@ def test_each_query_form_is_recognised(query, form):
     # SPARQL expands \\u escapes before parsing: this IS a SERVICE clause.
     f"SELECT * {{ \\u0053ERVICE {SERVICE_AT} {{ ?s ?p ?o }} }}",
     f"SELECT * {{ \\U00000053ERVICE {SERVICE_AT} {{ ?s ?p ?o }} }}",
-])
+]
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
 def test_service_is_refused_wherever_it_hides(query):
     with pytest.raises(QueryRefused) as refused:
         check_query(query, BASE)
@@ -253,3 +256,83 @@ def test_dataset_protocol_parameters_win_over_from(store):
     # Only named graphs given: the default graph is empty, and GRAPH sees just those named.
     assert count(store, QueryJob(COUNT_DEFAULT, named_graphs=(data,))) == 0
     assert count(store, QueryJob("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", default_graphs=(data,))) == 0
+
+
+# --- The screen: queries QueryRunner sends straight to an embedded store -------------------------
+
+UPDATES = ["INSERT DATA { <a> <b> <c> }", "CLEAR ALL", "DELETE WHERE { ?s ?p ?o }", "LOAD <http://example.org/x.ttl>"]
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
+def test_the_runner_refuses_every_service_query_and_calls_nobody(store, listener, query):
+    with pytest.raises(QueryRefused) as refused:
+        runner(store).run(QueryJob(query.replace(SERVICE_AT, f"<{listener.url}>")))
+    assert refused.value.status == 400
+    assert listener.connections() == 0
+
+
+@pytest.mark.parametrize("template", DISAGREEMENTS)
+def test_the_runner_never_lets_parser_differences_call_out(store, listener, template):
+    try:
+        runner(store).run(QueryJob(template.format(L=listener.url)))
+    except QueryRefused as refused:
+        assert refused.status == 400
+    assert listener.connections() == 0
+
+
+@pytest.mark.parametrize("query, form, accept", [
+    ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", SELECT, "application/sparql-results+json"),
+    ("ASK { ?s ?p ?o }", ASK, "application/sparql-results+json"),
+    ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2", CONSTRUCT, "application/n-triples"),
+    ("DESCRIBE ?s WHERE { ?s ?p ?o } LIMIT 1", DESCRIBE, "text/turtle"),
+])
+def test_a_query_without_service_or_from_skips_the_full_check(store, monkeypatch, query, form, accept):
+    """Its form comes from oxigraph's answer, and its results are the checked path's."""
+    checked = runner(store).run(QueryJob(query, accept=accept))
+
+    def no_full_check(*args):
+        raise AssertionError("the screen should have let this query through")
+
+    monkeypatch.setattr("server.sparql.check_query", no_full_check)
+    screened = runner(store).run(QueryJob(query, accept=accept))
+    assert screened.form == form and screened.media_type == accept
+    if form != DESCRIBE:  # DESCRIBE's blank nodes are named afresh on each run
+        assert screened.body == checked.body
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p ?o FILTER(?o != 'service') }",  # the word in a string
+    "SELECT * # from the comment\n{ ?s ?p ?o }",
+    "select * { ?s ?p ?o } # SeRvIcE",
+])
+def test_a_harmless_mention_of_the_words_takes_the_full_check_and_answers(store, monkeypatch, query):
+    calls = []
+    real = check_query
+    monkeypatch.setattr("server.sparql.check_query", lambda *args: calls.append(1) or real(*args))
+    assert runner(store, rows=1000).run(QueryJob(query, accept="text/tab-separated-values")).form == SELECT
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("update", UPDATES)
+def test_the_runner_refuses_updates_as_read_only(store, update):
+    before = store.count()
+    with pytest.raises(QueryRefused) as refused:
+        runner(store).run(QueryJob(update))
+    assert refused.value.status == 403 and store.count() == before
+
+
+@pytest.mark.parametrize("query, fragment", [
+    ("SELECT ?x WHERE { ?x nope:p ?y }", "nope"),
+    ("SELECT * { BIND(<<( <a> <b> <c> )>> AS ?t) }", "SPARQL 1.1"),
+    ("SELECT * { ?s ?p ?o } GROUP", "syntax error"),
+])
+def test_the_runner_gives_the_checkers_reasons(store, query, fragment):
+    with pytest.raises(QueryRefused) as refused:
+        runner(store).run(QueryJob(query))
+    assert refused.value.status == 400 and fragment in refused.value.message
+
+
+def test_an_unacceptable_format_for_a_screened_query_is_406(store):
+    with pytest.raises(QueryRefused) as refused:
+        runner(store).run(QueryJob("ASK {}", accept="text/csv"))
+    assert refused.value.status == 406
