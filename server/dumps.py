@@ -3,6 +3,10 @@
 Building validates nothing itself: its callers (`coopgraph build`, `serve` at start-up) validate first,
 so a failed validation never reaches this module and the previous dumps stay as they were.
 
+The store is read once: each published graph as N-Triples the store itself writes, loaded into two
+in-memory stores (see Snapshot). Every dump is then written from those by pyoxigraph, two at a time
+(pyoxigraph releases the GIL while it writes), with no Python per statement.
+
 Every file is written to a hidden temporary name in the output folder, fsynced, and renamed only once
 all of them are written; the manifest is renamed last. A reader therefore sees either the old file or
 the new one, never half of one, and a failed build leaves nothing behind. A lock file serialises builds
@@ -20,7 +24,8 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -31,10 +36,9 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from tqdm import tqdm
 
-from server.loading import ONTOLOGY, SHAPES, sources_mtime
-from server.representations import write_compact_jsonld
+from server.loading import DATA, ONTOLOGY, SHAPES, sources_mtime
 from server.settings import Settings
-from server.store import Store
+from server.store import StoreError
 
 if TYPE_CHECKING:
     from server.state import AppState
@@ -44,6 +48,7 @@ MANIFEST_FORMAT = 1
 META = "meta"  # the named graph of the description, left out of every dump
 LOCK = ".build.lock"
 PUBLIC_FILE_MODE = 0o644
+WORKERS = 2  # dumps written at once; each keeps a core busy
 
 # What a dump holds: every named graph (as quads), the default graph SPARQL sees (data + ontology), or one graph.
 DATASET, KNOWLEDGE_GRAPH = "dataset", "knowledge graph"
@@ -54,13 +59,19 @@ class Dump:
     name: str
     media_type: str  # of the RDF inside, before any gzip
     holds: str  # DATASET, KNOWLEDGE_GRAPH, or a graph's short name
-    rdf_format: RdfFormat | None  # None: compacted JSON-LD, which rdflib writes
+    rdf_format: RdfFormat
     gzipped: bool = False
 
     @property
     def format_name(self) -> str:
-        name = self.rdf_format.name if self.rdf_format else "JSON-LD (compacted)"
+        # pyoxigraph writes JSON-LD expanded: full IRIs, no context.
+        name = "JSON-LD (expanded)" if self.rdf_format == RdfFormat.JSON_LD else self.rdf_format.name
         return f"{name}, gzipped" if self.gzipped else name
+
+    @property
+    def prefixes_apply(self) -> bool:
+        """Whether the dump abbreviates IRIs with the content's prefixes (expanded JSON-LD does not)."""
+        return self.rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
 
     @property
     def served_type(self) -> str:
@@ -73,7 +84,7 @@ DUMPS: tuple[Dump, ...] = (
     Dump("coopgraph.nq.gz", "application/n-quads", DATASET, RdfFormat.N_QUADS, gzipped=True),
     Dump("coopgraph.ttl", "text/turtle", KNOWLEDGE_GRAPH, RdfFormat.TURTLE),
     Dump("coopgraph.nt.gz", "application/n-triples", KNOWLEDGE_GRAPH, RdfFormat.N_TRIPLES, gzipped=True),
-    Dump("coopgraph.jsonld", "application/ld+json", KNOWLEDGE_GRAPH, None),
+    Dump("coopgraph.jsonld", "application/ld+json", KNOWLEDGE_GRAPH, RdfFormat.JSON_LD),
     Dump("coopgraph.rdf", "application/rdf+xml", KNOWLEDGE_GRAPH, RdfFormat.RDF_XML),
     Dump("ontology.ttl", "text/turtle", ONTOLOGY, RdfFormat.TURTLE),
     Dump("shapes.ttl", "text/turtle", SHAPES, RdfFormat.TURTLE),
@@ -198,14 +209,14 @@ def _build_lock(folder: Path) -> Iterator[None]:
 
 def _build_locked(state: AppState, folder: Path, progress: bool) -> Manifest:
     _remove_leftovers(folder)  # of a build that was killed: we hold the lock, so none is running
-    writer = _Writer(state)
-    written: list[tuple[Path, DumpFile]] = []
+    with tqdm(unit=" statements", unit_scale=True, disable=not progress, desc="dumps", leave=False) as bar, \
+            ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="dumps") as pool:
+        bar.set_postfix_str("reading the store")
+        snapshot = Snapshot.of(state, pool)
+        bar.total = sum(snapshot.statements(dump) for dump in DUMPS)
+        bar.refresh()
+        written = _write_parts(folder, snapshot, pool, bar)
     try:
-        with tqdm(total=writer.total_statements(), unit=" statements", unit_scale=True,
-                  disable=not progress, desc="dumps", leave=False) as bar:
-            for dump in DUMPS:
-                bar.set_postfix_str(dump.name)
-                written.append(_write_part(folder, dump, writer, bar.update))
         manifest = Manifest(state.version, state.settings.base_iri, _now(), tuple(entry for _, entry in written))
         for part, entry in written:
             os.replace(part, folder / entry.name)
@@ -217,17 +228,37 @@ def _build_locked(state: AppState, folder: Path, progress: bool) -> Manifest:
             part.unlink(missing_ok=True)  # already renamed, unless something failed
 
 
-def _write_part(folder: Path, dump: Dump, writer: _Writer, advance: Callable[[int], None]) -> tuple[Path, DumpFile]:
+def _write_parts(folder: Path, snapshot: Snapshot, pool: Executor, bar: tqdm) -> list[tuple[Path, DumpFile]]:
+    """Writes every dump to its temporary file in `folder`, as many at once as `pool` runs; returns them
+    with their manifest entries, in DUMPS' order. On any error, removes those written and raises."""
+    futures = [pool.submit(_write_part, folder, dump, snapshot) for dump in DUMPS]
+    try:
+        for future in as_completed(futures):
+            _, entry = future.result()
+            bar.set_postfix_str(entry.name, refresh=False)
+            bar.update(entry.statements)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        wait(futures)  # those already running finish: their files go too
+        for future in futures:
+            if not future.cancelled() and future.exception() is None:
+                future.result()[0].unlink(missing_ok=True)
+        raise
+    return [future.result() for future in futures]
+
+
+def _write_part(folder: Path, dump: Dump, snapshot: Snapshot) -> tuple[Path, DumpFile]:
     """Writes one dump to a hidden temporary file in `folder`; returns it with its manifest entry."""
     with _part_file(folder, dump.name) as raw:
         hashed = _HashingWriter(raw)
         if dump.gzipped:
-            # No name and a zero time in the gzip header: the same data gives the same bytes.
+            # No name and a zero time in the gzip header: it holds nothing that changes from one build to the next.
             # Level 6, as gzip(1): twice as fast as 9 here, for files some 8 % larger.
             with gzip.GzipFile(filename="", mode="wb", fileobj=hashed, mtime=0, compresslevel=6) as compressed:
-                statements = writer.write(dump, compressed, advance)
+                snapshot.write(dump, compressed)
         else:
-            statements = writer.write(dump, hashed, advance)
+            snapshot.write(dump, hashed)
     part = Path(raw.name)
     info = part.stat()
     entry = DumpFile(
@@ -236,75 +267,88 @@ def _write_part(folder: Path, dump: Dump, writer: _Writer, advance: Callable[[in
         encoding="gzip" if dump.gzipped else None,
         bytes=hashed.size,
         sha256=hashed.sha256.hexdigest(),
-        statements=statements,
+        statements=snapshot.statements(dump),
         modified=_iso(info.st_mtime),
         mtime_ns=info.st_mtime_ns,
     )
     return part, entry
 
 
-class _Writer:
-    """Streams what each dump holds from the store into its serialiser."""
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dumps hold, read out of the store once, in two in-memory pyoxigraph stores:
 
-    def __init__(self, state: AppState):
-        self.store, self.settings = state.store, state.settings
-        self.prefixes, self.context = dict(state.prefixes), state.jsonld_context  # as the server publishes them
+    * `dataset`: every named graph but the description, for the dataset dumps and the one-graph dumps;
+    * `knowledge_graph`: the data and the ontology in its default graph, their set union (the default graph
+      SPARQL sees), so a triple both graphs state is there once.
 
-    def graphs(self) -> list[str]:
-        """The named graphs a dataset dump holds: all but the description."""
-        return [g for g in self.store.graphs() if g != self.settings.graph_iri(META)]
+    Each graph is read as N-Triples the store writes, and loaded by pyoxigraph (both stores at once).
+    Loading gives its blank nodes new labels, one load at a time; no graph shares a blank node with
+    another (every content file is loaded on its own), so none is split or merged.
+    """
 
-    def statements(self, dump: Dump) -> Iterable[pyoxigraph.Triple | pyoxigraph.Quad]:
+    dataset: pyoxigraph.Store
+    knowledge_graph: pyoxigraph.Store
+    graph_sizes: dict[str, int]  # triples in each graph of `dataset`, by IRI
+    knowledge_graph_size: int
+    settings: Settings
+    prefixes: dict[str, str]  # the content's, as the server publishes them
+
+    @classmethod
+    def of(cls, state: AppState, pool: Executor) -> Snapshot:
+        """The snapshot of the app's store; the two stores are filled in `pool`."""
+        settings = state.settings
+        graphs = [graph for graph in state.store.graphs() if graph != settings.graph_iri(META)]
+        texts = {graph: state.store.graph_ntriples(graph) for graph in graphs}
+        dataset, knowledge_graph = pyoxigraph.Store(), pyoxigraph.Store()
+        sizes = pool.submit(_fill_dataset, dataset, texts)
+        union = pool.submit(_fill_default_graph, knowledge_graph,
+                            [texts.get(settings.graph_iri(name), b"") for name in (DATA, ONTOLOGY)])
+        return cls(dataset, knowledge_graph, sizes.result(), union.result(), settings, dict(state.prefixes))
+
+    def statements(self, dump: Dump) -> int:
+        """How many statements the dump holds: triples, or quads for a dataset dump."""
         if dump.holds == DATASET:
-            return (quad for graph in self.graphs() for quad in self.store.quads(graph))
+            return sum(self.graph_sizes.values())
         if dump.holds == KNOWLEDGE_GRAPH:
-            # The default graph, each triple once even when both graphs state it.
-            return self.store.run_file("dump-default-graph")
-        return (quad.triple for quad in self.store.quads(self.settings.graph_iri(dump.holds)))
+            return self.knowledge_graph_size
+        return self.graph_sizes.get(self.settings.graph_iri(dump.holds), 0)
 
-    def total_statements(self) -> int:
-        """How many statements the build writes in all, for the progress bar."""
-        sizes = {
-            DATASET: sum(self.store.count(graph) for graph in self.graphs()),
-            KNOWLEDGE_GRAPH: knowledge_graph_size(self.store),
-            ONTOLOGY: self.store.count(self.settings.graph_iri(ONTOLOGY)),
-            SHAPES: self.store.count(self.settings.graph_iri(SHAPES)),
-        }
-        return sum(sizes[dump.holds] for dump in DUMPS)
-
-    def write(self, dump: Dump, output: BinaryIO, advance: Callable[[int], None]) -> int:
-        counted = _Tally(self.statements(dump), advance)
-        if dump.rdf_format is None:
-            write_compact_jsonld(counted, self.context, output)
+    def write(self, dump: Dump, output: BinaryIO) -> None:
+        prefixes = self.prefixes if dump.prefixes_apply else None
+        if dump.holds == DATASET:
+            self.dataset.dump(output, dump.rdf_format, prefixes=prefixes)
+        elif dump.holds == KNOWLEDGE_GRAPH:
+            self.knowledge_graph.dump(output, dump.rdf_format, from_graph=pyoxigraph.DefaultGraph(), prefixes=prefixes)
         else:
-            pyoxigraph.serialize(counted, output, dump.rdf_format, prefixes=self.prefixes)
-        counted.finish()
-        return counted.count
+            graph = pyoxigraph.NamedNode(self.settings.graph_iri(dump.holds))
+            self.dataset.dump(output, dump.rdf_format, from_graph=graph, prefixes=prefixes)
 
 
-def knowledge_graph_size(store: Store) -> int:
-    """Distinct triples in the default graph (the union of data and ontology)."""
-    (row,) = store.run_file("void-totals")
-    return int(row["triples"].value)
+def _fill_dataset(dataset: pyoxigraph.Store, texts: dict[str, bytes]) -> dict[str, int]:
+    """Loads each graph's N-Triples into its named graph; returns each graph's size.
+    Smallest first: only the last size costs a count of the whole store."""
+    sizes = {}
+    for graph, text in sorted(texts.items(), key=lambda item: len(item[1])):
+        before = len(dataset)
+        _load(dataset, text, graph)
+        sizes[graph] = len(dataset) - before
+    return sizes
 
 
-class _Tally:
-    """Passes statements through, counting them and moving the progress bar every thousand."""
+def _fill_default_graph(store: pyoxigraph.Store, texts: list[bytes]) -> int:
+    """Loads every text into the default graph (a set: a triple given twice is there once); returns its size."""
+    for text in texts:
+        _load(store, text)
+    return len(store)
 
-    STEP = 1000
 
-    def __init__(self, statements: Iterable, advance: Callable[[int], None]):
-        self._statements, self._advance, self.count = statements, advance, 0
-
-    def __iter__(self):
-        for statement in self._statements:
-            self.count += 1
-            if self.count % self.STEP == 0:
-                self._advance(self.STEP)
-            yield statement
-
-    def finish(self) -> None:
-        self._advance(self.count % self.STEP)
+def _load(store: pyoxigraph.Store, text: bytes, graph: str | None = None) -> None:
+    try:
+        # Lenient: the store wrote these IRIs from content validated when it was loaded.
+        store.load(text, RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph) if graph else None, lenient=True)
+    except SyntaxError as error:
+        raise StoreError(f"the store gave malformed N-Triples for {graph or 'a graph'}: {error}") from None
 
 
 class _HashingWriter:

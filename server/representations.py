@@ -12,7 +12,7 @@ import io
 import re
 from collections import defaultdict
 from datetime import datetime
-from typing import BinaryIO, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import rdflib
 from flask import Request, Response
@@ -58,17 +58,12 @@ def prefixes_used(triples: Iterable[Triple], prefixes: Mapping[str, str]) -> dic
 
 def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
     """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON."""
-    output = io.BytesIO()
-    write_compact_jsonld(triples, context, output)
-    return output.getvalue()
-
-
-def write_compact_jsonld(triples: Iterable[Triple], context: Mapping, output: BinaryIO) -> None:
-    """compact_jsonld, written to a binary file (dumps): the document is never held as bytes."""
     graph = rdflib.Graph()
     # N-Triples is the lossless hand-over between the two libraries.
     graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    output = io.BytesIO()
     graph.serialize(output, format="json-ld", context=dict(context["@context"]), auto_compact=True)
+    return output.getvalue()
 
 
 def jsonld_context(

@@ -104,6 +104,8 @@ class Store(Protocol):
 
     def quads(self, graph: str | None = None) -> Iterator[pyoxigraph.Quad]: ...
 
+    def graph_ntriples(self, graph: str) -> bytes: ...
+
     def replace_graph(self, graph: str, triples: Iterable[pyoxigraph.Triple]) -> None: ...
 
 
@@ -205,6 +207,10 @@ class OxigraphStore:
         """The quads of one named graph, or of the whole store."""
         graph_name = None if graph is None else pyoxigraph.NamedNode(graph)
         return self._handle().quads_for_pattern(None, None, None, graph_name)
+
+    def graph_ntriples(self, graph) -> bytes:
+        """One named graph's triples as N-Triples, written by the engine (the dumps read the store so)."""
+        return self._handle().dump(None, pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(graph))
 
     def replace_graph(self, graph, triples) -> None:
         """Makes one named graph hold exactly `triples` (the generated description
@@ -422,9 +428,9 @@ class SparqlClient:
 
     @contextlib.contextmanager
     def request(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-                timeout_s: float | None = None, update: bool = False):
-        """The open HTTP response to a query or update; raises SyntaxError (the server calls it
-        malformed), StoreUnavailable, StoreTimeout or StoreError."""
+                timeout_s: float | None = None, update: bool = False, accept: str | None = None):
+        """The open HTTP response to a query or update (`accept`: the media type to ask for, if not
+        ACCEPT's); raises SyntaxError (the server calls it malformed), StoreUnavailable, StoreTimeout or StoreError."""
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
         wrapper.setMethod(POST)
         wrapper.setQuery(text)
@@ -433,7 +439,7 @@ class SparqlClient:
         for iri in named_graphs:
             wrapper.addParameter("named-graph-uri", iri)
         if not update:
-            wrapper.addCustomHttpHeader("Accept", self.ACCEPT)
+            wrapper.addCustomHttpHeader("Accept", accept or self.ACCEPT)
         wrapper.timeout = timeout_s or self.timeout_s  # setTimeout() would round it to whole seconds
         try:
             response = wrapper.query().response
@@ -469,6 +475,11 @@ class SparqlClient:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+N_TRIPLES = "application/n-triples"
+# The wait for each read of a whole graph (the dumps' input): hundreds of megabytes at a million triples.
+TRANSFER_TIMEOUT_S = 600.0
 
 
 class RemoteStore:
@@ -556,6 +567,20 @@ class RemoteStore:
                     yield pyoxigraph.Quad(row["s"], row["p"], row["o"], row["graph"])
             except (OSError, SyntaxError, HTTPException) as error:
                 raise self.client.unavailable(error) from error
+
+    def graph_ntriples(self, graph) -> bytes:
+        """One named graph's triples as N-Triples, written by the server (a CONSTRUCT), read whole."""
+        text = self._based(bind_values(self._query_files["graph-triples"], {"graph": graph}), None)
+        with self.client.request(text, self.default_graphs, self.named_graphs, timeout_s=TRANSFER_TIMEOUT_S,
+                                 accept=N_TRIPLES) as response:
+            answered = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if answered != N_TRIPLES:
+                raise StoreError(f"the SPARQL store at {self.client.endpoint} answered {answered or 'no media type'} "
+                                 f"when asked for {N_TRIPLES}")
+            try:
+                return response.read()
+            except (OSError, HTTPException) as error:
+                raise self.client.unavailable(error, TRANSFER_TIMEOUT_S) from error
 
     def replace_graph(self, graph, triples) -> None:
         """As OxigraphStore.replace_graph, through the update endpoint; graph/meta keeps the load record."""

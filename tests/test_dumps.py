@@ -13,22 +13,27 @@ import json
 import os
 import shutil
 import threading
+import uuid
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 import rdflib
 from pyoxigraph import Quad, RdfFormat
+from tqdm import tqdm
 
 from conftest import FIXTURES, run_cli
 from server import create_app
 from server.description import publish
 from server.dumps import (
-    DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, build_dumps, ensure_dumps, read_manifest,
+    DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, Snapshot, build_dumps, ensure_dumps, read_manifest,
 )
+from server.load import load
 from server.loading import DATA, ONTOLOGY
+from server.representations import compact_jsonld
 from server.settings import Settings
 from server.state import app_state
+from server.store import OxigraphStore
 
 EDGE = FIXTURES / "dumps" / "edge"
 # rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
@@ -144,6 +149,60 @@ def test_the_knowledge_graph_holds_a_triple_of_both_graphs_once(edge):
     assert lines.count(city_label) == 1
     quads = gzip.decompress((folder / "coopgraph.nq.gz").read_bytes()).splitlines()
     assert sum(line.startswith(city_label[:-2]) for line in quads) == 2  # once per named graph
+    # Every dump of the knowledge graph counts it once: one statement fewer than the two graphs hold.
+    both = sum(state.store.count(state.settings.graph_iri(graph)) for graph in (DATA, ONTOLOGY))
+    for entry in manifest.files:
+        if entry.dump.holds == KNOWLEDGE_GRAPH:
+            assert entry.statements == both - 1, entry.name
+
+
+def test_the_jsonld_dump_is_expanded_and_the_published_context_compacts_it(edge):
+    state, folder, _ = edge
+    text = (folder / "coopgraph.jsonld").read_bytes()
+    document = json.loads(text)
+    assert isinstance(document, list) and document  # expanded: node objects, no @context, full IRIs
+    assert "@context" not in text.decode() and all(key.startswith(("@", "http")) for node in document for key in node)
+    assert DUMPS_BY_NAME["coopgraph.jsonld"].format_name == "JSON-LD (expanded)"
+    read_by_oxigraph = [Quad(*t) for t in pyoxigraph.parse(text, RdfFormat.JSON_LD)]
+    assert canonical(through_rdflib(text, "json-ld")) == canonical(read_by_oxigraph)
+    # Compacted with the context /context.jsonld publishes, as entity documents are, it says the same.
+    compacted = compact_jsonld([q.triple for q in read_by_oxigraph], state.jsonld_context)
+    assert json.loads(compacted)["@context"]
+    assert canonical(through_rdflib(compacted, "json-ld")) == canonical(through_rdflib(text, "json-ld"))
+
+
+def test_the_progress_bar_counts_every_statement_written(edge, tmp_path, monkeypatch):
+    state, _, _ = edge
+    bars = {}
+
+    class WatchedBar(tqdm):
+        def close(self):  # tqdm closes a bar again when it is collected
+            bars[id(self)] = (self.total, self.n)
+            super().close()
+
+    monkeypatch.setattr("server.dumps.tqdm", WatchedBar)
+    manifest = build_dumps(state, tmp_path, progress=True)
+    statements = sum(entry.statements for entry in manifest.files)
+    assert list(bars.values()) == [(statements, statements)]
+
+
+@pytest.mark.parametrize("backend", ["disk", "remote"])
+def test_a_store_on_disk_or_behind_sparql_gives_the_same_dumps(backend, tmp_path, request):
+    """The dumps read the store's graphs as N-Triples the store writes (a CONSTRUCT on a remote one):
+    built from each backend, they hold what the content folders do."""
+    if backend == "disk":
+        store = {"store_path": tmp_path / "store"}
+    else:
+        store = {"remote_endpoint": request.getfixturevalue("oxigraph_server").query_endpoint}
+    settings = Settings(root=EDGE, var_dir=tmp_path / "var", base_iri=f"http://{backend}-{uuid.uuid4().hex[:8]}.test/",
+                        store=backend, **store)
+    load(settings)
+    manifest = build_dumps(app_state(create_app(settings)), tmp_path / "dumps")
+    reference = OxigraphStore.from_sources(settings)
+    for entry in manifest.files:
+        expected = expected_quads(reference, settings, entry.dump.holds)
+        assert entry.statements == len(expected), entry.name
+        assert_round_trips((tmp_path / "dumps" / entry.name).read_bytes(), entry.name, "pyoxigraph", expected)
 
 
 def test_dumps_leave_out_the_description_graph(edge, tmp_path):
@@ -197,13 +256,19 @@ def test_a_build_that_fails_midway_leaves_the_folder_as_it_was(edge, tmp_path, m
     state, _, _ = edge
     build_dumps(state, tmp_path)
     before = folder_snapshot(tmp_path)
+    write, finished = Snapshot.write, []
 
-    def failing_writer(*args, **kwargs):  # the JSON-LD dump comes fifth: four are written by then
-        raise OSError(28, "No space left on device")
+    def write_then_fill_the_disk(snapshot, dump, output):
+        write(snapshot, dump, output)  # the whole file, then the disk is full
+        if dump.name == "coopgraph.jsonld":
+            raise OSError(28, "No space left on device")
+        finished.append(dump.name)
 
-    monkeypatch.setattr("server.dumps.write_compact_jsonld", failing_writer)
+    monkeypatch.setattr(Snapshot, "write", write_then_fill_the_disk)
     with pytest.raises(OSError, match="No space left"):
         build_dumps(state, tmp_path)
+    # The JSON-LD dump comes fifth: a worker takes it once it has written one, so three at least are written.
+    assert len(finished) >= 3
     assert folder_snapshot(tmp_path) == before  # no renamed file, no leftover .part file
 
 
