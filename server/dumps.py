@@ -231,21 +231,23 @@ def _build_locked(state: AppState, folder: Path, progress: bool) -> Manifest:
 def _write_parts(folder: Path, snapshot: Snapshot, pool: Executor, bar: tqdm) -> list[tuple[Path, DumpFile]]:
     """Writes every dump to its temporary file in `folder`, as many at once as `pool` runs; returns them
     with their manifest entries, in DUMPS' order. On any error, removes those written and raises."""
-    futures = [pool.submit(_write_part, folder, dump, snapshot) for dump in DUMPS]
+    # The gzipped ones first: they take longest, so the workers finish nearer together.
+    futures = {dump: pool.submit(_write_part, folder, dump, snapshot)
+               for dump in sorted(DUMPS, key=lambda dump: not dump.gzipped)}
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures.values()):
             _, entry = future.result()
             bar.set_postfix_str(entry.name, refresh=False)
             bar.update(entry.statements)
     except BaseException:
-        for future in futures:
+        for future in futures.values():
             future.cancel()
-        wait(futures)  # those already running finish: their files go too
-        for future in futures:
+        wait(futures.values())  # those already running finish: their files go too
+        for future in futures.values():
             if not future.cancelled() and future.exception() is None:
                 future.result()[0].unlink(missing_ok=True)
         raise
-    return [future.result() for future in futures]
+    return [futures[dump].result() for dump in DUMPS]
 
 
 def _write_part(folder: Path, dump: Dump, snapshot: Snapshot) -> tuple[Path, DumpFile]:

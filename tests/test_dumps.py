@@ -267,7 +267,7 @@ def test_a_build_that_fails_midway_leaves_the_folder_as_it_was(edge, tmp_path, m
     monkeypatch.setattr(Snapshot, "write", write_then_fill_the_disk)
     with pytest.raises(OSError, match="No space left"):
         build_dumps(state, tmp_path)
-    # The JSON-LD dump comes fifth: a worker takes it once it has written one, so three at least are written.
+    # The JSON-LD dump is the fifth begun: a worker takes it once it has written one, so three at least are written.
     assert len(finished) >= 3
     assert folder_snapshot(tmp_path) == before  # no renamed file, no leftover .part file
 
