@@ -286,7 +286,8 @@ class Snapshot:
 
     Each graph is read as N-Triples the store writes, and loaded by pyoxigraph (both stores at once).
     Loading gives its blank nodes new labels, one load at a time; no graph shares a blank node with
-    another (every content file is loaded on its own), so none is split or merged.
+    another (every content file is loaded on its own), so none is split or merged. The labels differ
+    from one build to the next, and so do the checksums of the files that hold blank nodes.
     """
 
     dataset: pyoxigraph.Store
