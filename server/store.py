@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph
-from SPARQLWrapper import POST, SPARQLWrapper
+from SPARQLWrapper import INSERT, POST, SELECT, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from server.loading import DATA, ONTOLOGY, SHAPES, dataset_version, load_into, sources, sources_mtime
@@ -434,6 +434,10 @@ class SparqlClient:
         wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
         wrapper.setMethod(POST)
         wrapper.setQuery(text)
+        if wrapper.isSparqlUpdateRequest() != update:
+            # SPARQLWrapper guesses the form from the first keyword it finds, and its comment stripping
+            # misses every other line of a comment: a "load" there made a query an update.
+            wrapper.queryType = INSERT if update else SELECT
         for iri in default_graphs:
             wrapper.addParameter("default-graph-uri", iri)
         for iri in named_graphs:
