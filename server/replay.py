@@ -11,7 +11,7 @@ It is what an HTTP cache in front of the server would do, kept deliberately narr
 * only GET (and HEAD, answered from a GET's entry) without conditional or Range headers: Flask answers
   those (304, 206) from the same views;
 * only 200 and 303 responses the view marked, whose `Vary` names nothing outside `KEYED_HEADERS`;
-* keyed by the raw request URI (so `%2F` and `/` stay apart, as the views tell them apart) and the
+* keyed by the raw request path (so `%2F` and `/` stay apart, as the views tell them apart), the query string and the
   values of every header in `KEYED_HEADERS`, whatever the response varies on: a superset is always safe;
 * bounded in bytes (LRU); one cache per application, which holds one dataset version for its life.
 """
@@ -96,11 +96,9 @@ class ResponseReplay:
 
 
 def _key(environ: dict) -> tuple:
-    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if uri is None:
-        query = environ.get("QUERY_STRING", "")
-        uri = environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
-    return (uri, *(environ.get(name) for name in KEYED_HEADERS))
+    # The path as sent (some servers' RAW_URI lacks the query string), and the query string.
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
+    return (raw.partition("?")[0], environ.get("QUERY_STRING", ""), *(environ.get(name) for name in KEYED_HEADERS))
 
 
 def _replayable(headers: list[tuple[str, str]]) -> bool:

@@ -70,6 +70,16 @@ def test_each_keyed_header_gets_its_own_response(counted):
     assert len(entered) == count
 
 
+def test_queries_given_apart_from_the_path_are_told_apart(counted):
+    """Werkzeug's test client (and some servers) leave the query string out of RAW_URI."""
+    _, client, _ = counted
+    accept = {"Accept": "application/sparql-results+json"}
+    for _ in range(2):
+        ask = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=accept).get_json()
+        select = client.get("/sparql", query_string={"query": "SELECT ?s { ?s ?p ?o } LIMIT 1"}, headers=accept).get_json()
+        assert ask["boolean"] is True and "results" in select
+
+
 def test_conditional_and_range_requests_still_reach_flask(counted):
     _, client, entered = counted
     path = some_entity_document(client) + ".ttl"
