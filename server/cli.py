@@ -154,6 +154,9 @@ def show_progress() -> bool:
 @store_options
 @click.option("--no-validate", "validate_on_start", flag_value=False, default=None,
               help="Load without validating first.")
+@click.option("--remote-graph-store",
+              help="Graph Store Protocol URL of the remote store, 'auto' (…/store on Oxigraph) or 'none' "
+                   "(SPARQL Update only) [COOPGRAPH_REMOTE_GRAPH_STORE, auto].")
 def load_command(validate_on_start, **flags):
     """Validate, then fill the on-disk or remote store from ontology/, data/ and shapes/.
     The previous store stays as it was unless the whole load succeeds; restart servers to see the new one."""
@@ -173,8 +176,10 @@ def load_command(validate_on_start, **flags):
             loaded = load(settings, progress=bar.update)
         except (SourceError, StoreUnavailable, StoreError) as error:
             fail(str(error))
+    phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in loaded.phases.items())
     click.echo(f"coopgraph: loaded {loaded.quads} quads of version {loaded.version} into the {loaded.store} "
-               f"store at {loaded.where} in {loaded.seconds:.1f} s", err=True)
+               f"store at {loaded.where} in {loaded.seconds:.1f} s"
+               + (f" ({phases}; graphs sent to {loaded.via})" if phases else ""), err=True)
 
 
 class GunicornServer(BaseApplication):

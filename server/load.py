@@ -4,8 +4,10 @@ Both load the content into a staging store first, each file into its named graph
 generated description and the load record (dataset version, sources' date) in `{base}graph/meta`:
 
 * disk: the staging store is a new generation folder, made current by an atomic link swap;
-* remote: the staging store is in memory; its graphs go to staging graphs on the server in chunks
-  of INSERT DATA, then one SPARQL Update (one transaction on Oxigraph) moves them in place.
+* remote: the staging store is in memory; each of its graphs goes to a staging graph on the server,
+  with one Graph Store Protocol PUT of N-Triples when the server has one (server/graph_store.py),
+  else in chunks of INSERT DATA; then one SPARQL Update (one transaction on Oxigraph) puts them in
+  place.
 
 Either way a failed load leaves the previous store as it was.
 """
@@ -13,15 +15,17 @@ Either way a failed load leaves the previous store as it was.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph
 
 from server.description import count_facts, describe
+from server.graph_store import GraphStore, graph_store_for
 from server.dumps import dumps_dir, read_manifest
 from server.settings import Settings
 from server import dataset_jsonld_context
@@ -35,7 +39,10 @@ from server.store import (
     PREFIXES_KEY,
     AnswerRecorder,
     OxigraphStore,
+    QueryFiles,
     SparqlClient,
+    StoreError,
+    StoreUnavailable,
     answers_graph,
     new_generation,
     replace_graph_update,
@@ -52,6 +59,8 @@ class Loaded:
     version: str
     quads: int
     seconds: float
+    via: str = ""  # remote: the Graph Store the graphs were PUT to, or the update endpoint
+    phases: dict[str, float] = field(default_factory=dict)  # remote: seconds spent staging, uploading, swapping
 
 
 def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -> Loaded:
@@ -68,8 +77,10 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
         staging = OxigraphStore(settings)
         recorder = AnswerRecorder(staging)
         fill_store(staging, settings, bulk=False, recorder=recorder)
-        _upload(staging, settings, progress, recorder.answers)
-        version, quads, where = staging.version, staging.count(), settings.remote_update_endpoint
+        phases = {"staging": time.perf_counter() - started}
+        via = _upload(staging, settings, progress, recorder.answers, phases)
+        return Loaded(settings.store, settings.remote_update_endpoint, staging.version, staging.count(),
+                      time.perf_counter() - started, via, phases)
     else:
         raise ValueError(f"the {settings.store} store is filled when the server starts, not by `coopgraph load`")
     return Loaded(settings.store, where, version, quads, time.perf_counter() - started)
@@ -106,31 +117,85 @@ def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
 
 
 def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int], None],
-            answers: dict[str, str]) -> None:
+            answers: dict[str, str], phases: dict[str, float]) -> str:
+    """Sends the staging store's graphs to staging graphs on the server, then swaps them in; returns
+    where they were sent. Any failure drops the staging graphs (if the server still answers) and
+    leaves the dataset's graphs as they were."""
     client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint, settings.remote_timeout_s)
+    graph_store = graph_store_for(settings, UPLOAD_TIMEOUT_S)
     graphs = {settings.graph_iri(name): staging_graph(settings, name) for name in NAMED_GRAPHS}
     drop_staging = " ; ".join(f"DROP SILENT GRAPH <{staged}>" for staged in graphs.values())
     client.update(drop_staging, timeout_s=UPLOAD_TIMEOUT_S)
     try:
+        started = time.perf_counter()
         for graph, staged in graphs.items():
-            for chunk in _chunks(staging.quads(graph)):
-                data = pyoxigraph.serialize(chunk, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
-                client.update(f"INSERT DATA {{ GRAPH <{staged}> {{ {data} }} }}", timeout_s=UPLOAD_TIMEOUT_S)
-                progress(len(chunk))
-        # The swap, with the recorded answers: ADD of a graph never staged (an empty one) leaves its
-        # target dropped, as it should.
-        recorded = pyoxigraph.Triple(pyoxigraph.NamedNode(answers_graph(settings)), pyoxigraph.NamedNode(ANSWERS_PREDICATE),
-                                     pyoxigraph.Literal(json.dumps(answers)))
-        swap = [f"DROP SILENT GRAPH <{graph}> ; ADD SILENT <{staged}> TO <{graph}> ; DROP SILENT GRAPH <{staged}>"
-                for graph, staged in graphs.items()]
-        client.update(" ; ".join([*swap, replace_graph_update(answers_graph(settings), [recorded])]),
-                      timeout_s=UPLOAD_TIMEOUT_S)
-    except BaseException:
+            if graph_store is None:
+                _insert_in_chunks(client, staging, graph, staged, progress)
+            else:
+                _put(graph_store, staging, graph, staged)
+                progress(staging.count(graph))
+        if graph_store is not None:
+            _check_staged(client, graph_store, staging, graphs)
+        phases["upload"] = time.perf_counter() - started
+        started = time.perf_counter()
+        client.update(_swap(settings, graphs, answers), timeout_s=UPLOAD_TIMEOUT_S)
+        phases["swap"] = time.perf_counter() - started
+    finally:
+        # Out of the swap's transaction, which it made much slower: nobody reads the staging graphs.
+        started = time.perf_counter()
         try:
             client.update(drop_staging, timeout_s=UPLOAD_TIMEOUT_S)
-        except Exception:  # the server is gone: the staging graphs stay, out of sight, until the next load
+        except (StoreUnavailable, StoreError):  # the server is gone: they stay, out of sight, until the next load
             pass
-        raise
+        phases["cleanup"] = time.perf_counter() - started
+    return graph_store.url if graph_store else settings.remote_update_endpoint
+
+
+def _insert_in_chunks(client: SparqlClient, staging: OxigraphStore, graph: str, staged: str,
+                      progress: Callable[[int], None]) -> None:
+    for chunk in _chunks(staging.quads(graph)):
+        data = pyoxigraph.serialize(chunk, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
+        client.update(f"INSERT DATA {{ GRAPH <{staged}> {{ {data} }} }}", timeout_s=UPLOAD_TIMEOUT_S)
+        progress(len(chunk))
+
+
+def _put(graph_store: GraphStore, staging: OxigraphStore, graph: str, staged: str) -> None:
+    """One graph as N-Triples, written by pyoxigraph into a temporary file (gone when closed, even
+    if the load is killed), then streamed to the server."""
+    with tempfile.TemporaryFile() as body:
+        staging.run_file("graph-triples", graph=graph).serialize(body, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        size = body.tell()
+        body.seek(0)
+        graph_store.put(staged, body, size)
+
+
+def _check_staged(client: SparqlClient, graph_store: GraphStore, staging: OxigraphStore,
+                  graphs: dict[str, str]) -> None:
+    """Before the swap: the query endpoint sees in each staging graph as many triples as were sent.
+    A Graph Store of another server, or one that answers 2xx without storing, stops the load here."""
+    rows = client.query(QueryFiles()["graph-sizes"], named_graphs=list(graphs.values()), timeout_s=UPLOAD_TIMEOUT_S)
+    found = {row["graph"].value: int(row["triples"].value) for row in rows}
+    for graph, staged in graphs.items():
+        if found.get(staged, 0) != staging.count(graph):
+            raise StoreError(f"the Graph Store at {graph_store.url} accepted <{staged}>, but the SPARQL store at "
+                             f"{client.endpoint} finds {found.get(staged, 0)} triples in it, not "
+                             f"{staging.count(graph)}: is remote_graph_store the same server's Graph Store?")
+
+
+PAIRS = "VALUES (?graph ?staged) { }"  # where swap-from-staging.rq takes the graphs
+
+
+def _swap(settings: Settings, graphs: dict[str, str], answers: dict[str, str]) -> str:
+    """One update putting every staged graph in place (writing only what changed), with the recorded
+    answers. A graph staged empty leaves its target empty, as it should."""
+    recorded = pyoxigraph.Triple(pyoxigraph.NamedNode(answers_graph(settings)), pyoxigraph.NamedNode(ANSWERS_PREDICATE),
+                                 pyoxigraph.Literal(json.dumps(answers)))
+    template = QueryFiles()["swap-from-staging"]
+    if template.count(PAIRS) != 2:
+        raise ValueError(f"swap-from-staging.rq must hold {PAIRS!r} twice")
+    pairs = " ".join(f"({pyoxigraph.NamedNode(graph)} {pyoxigraph.NamedNode(staged)})" for graph, staged in graphs.items())
+    swap = template.replace(PAIRS, f"VALUES (?graph ?staged) {{ {pairs} }}")
+    return f"{swap} ; {replace_graph_update(answers_graph(settings), [recorded])}"
 
 
 def staging_graph(settings: Settings, name: str) -> str:

@@ -17,6 +17,8 @@ ENV_PREFIX = "COOPGRAPH_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Hosts meaning "every interface": not an address a client can use in an IRI.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
+# remote_graph_store's values that are not URLs (server/graph_store.py says what they do).
+GRAPH_STORE_AUTO, GRAPH_STORE_NONE = "auto", "none"
 
 
 class SettingsError(ValueError):
@@ -89,6 +91,9 @@ class Settings:
     store_path: Path | None = None
     remote_endpoint: str | None = None  # its query URL, e.g. http://127.0.0.1:7878/query
     remote_update_endpoint: str | None = None  # for `coopgraph load`; default: the query URL's .../update
+    # Its SPARQL 1.1 Graph Store Protocol URL, for `coopgraph load`: a URL, "none" (SPARQL Update only)
+    # or "auto" (…/query → …/store on an Oxigraph server; see server/graph_store.py).
+    remote_graph_store: str = GRAPH_STORE_AUTO
     remote_timeout_s: float = 10.0
     title: dict[str, str] = field(default_factory=default_title)
     # The dataset's VoID/DCAT description: texts keyed by language, IRIs, an ISO date.
@@ -173,13 +178,23 @@ def _update_endpoint_for(query_endpoint: str | None) -> str | None:
     return query_endpoint
 
 
+def _is_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def _check_store(settings: Settings) -> None:
     if settings.store not in STORES:
         raise SettingsError(f"store {settings.store!r} must be one of {', '.join(STORES)}")
     for name in ("remote_endpoint", "remote_update_endpoint"):
         url = getattr(settings, name)
-        if url is not None and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        if url is not None and not _is_http_url(url):
             raise SettingsError(f"{name} {url!r} must be an absolute http(s) URL, e.g. 'http://127.0.0.1:7878/query'")
+    graph_store = settings.remote_graph_store
+    if graph_store not in (GRAPH_STORE_AUTO, GRAPH_STORE_NONE) and (
+            not _is_http_url(graph_store) or urlsplit(graph_store).query or urlsplit(graph_store).fragment):
+        raise SettingsError(f"remote_graph_store {graph_store!r} must be 'auto', 'none' or an absolute http(s) URL "
+                            "without query, e.g. 'http://127.0.0.1:7878/store'")
     if settings.store == "remote" and not settings.remote_endpoint:
         raise SettingsError("store 'remote' needs remote_endpoint, e.g. COOPGRAPH_REMOTE_ENDPOINT=http://127.0.0.1:7878/query")
     if settings.remote_timeout_s <= 0:

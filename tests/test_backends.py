@@ -314,7 +314,7 @@ def test_a_remote_load_failing_half_way_leaves_the_previous_data(remote_settings
 
     monkeypatch.setattr(SparqlClient, "update", failing_update)
     broken = Settings(root=FIXTURES / "dumps" / "edge", base_iri=remote_settings.base_iri, store="remote",
-                      remote_endpoint=remote_settings.remote_endpoint)
+                      remote_endpoint=remote_settings.remote_endpoint, remote_graph_store="none")  # INSERT DATA
     with pytest.raises(StoreUnavailable):
         load(broken)
     monkeypatch.setattr(SparqlClient, "update", real_update)
