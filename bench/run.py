@@ -311,9 +311,10 @@ def prepare(size: int, workdir: Path, remote: Server, log) -> Preparation:
                                              "--store-path", str(workdir / "store")])
     remote_store = Running(remote, free_port(), workdir / "remote-store.log")
     try:
-        endpoint = remote_store.url + "/query"
+        # Oxigraph's Graph Store Protocol at /store: each graph in one N-Triples PUT, not INSERT DATA.
         timings["load coopgraph-remote"] = _timed([*coopgraph, "load", *common, "--no-validate", "--store", "remote",
-                                                   "--remote-endpoint", endpoint])
+                                                   "--remote-endpoint", remote_store.url + "/query",
+                                                   "--remote-graph-store", remote_store.url + "/store"])
     finally:
         remote_store.stop()
     timings["dump build (coopgraph build, disk store)"] = _timed(
