@@ -15,6 +15,7 @@ Either way a failed load leaves the previous store as it was.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -124,8 +125,7 @@ def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int]
     client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint, settings.remote_timeout_s)
     graph_store = graph_store_for(settings, UPLOAD_TIMEOUT_S)
     graphs = {settings.graph_iri(name): staging_graph(settings, name) for name in NAMED_GRAPHS}
-    drop_staging = " ; ".join(f"DROP SILENT GRAPH <{staged}>" for staged in graphs.values())
-    client.update(drop_staging, timeout_s=UPLOAD_TIMEOUT_S)
+    _drop_staging(client, list(graphs.values()))  # left by a load that was killed
     try:
         started = time.perf_counter()
         for graph, staged in graphs.items():
@@ -144,7 +144,7 @@ def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int]
         # Out of the swap's transaction, which it made much slower: nobody reads the staging graphs.
         started = time.perf_counter()
         try:
-            client.update(drop_staging, timeout_s=UPLOAD_TIMEOUT_S)
+            _drop_staging(client, list(graphs.values()))
         except (StoreUnavailable, StoreError):  # the server is gone: they stay, out of sight, until the next load
             pass
         phases["cleanup"] = time.perf_counter() - started
@@ -182,20 +182,35 @@ def _check_staged(client: SparqlClient, graph_store: GraphStore, staging: Oxigra
                              f"{staging.count(graph)}: is remote_graph_store the same server's Graph Store?")
 
 
-PAIRS = "VALUES (?graph ?staged) { }"  # where swap-from-staging.rq takes the graphs
-
-
 def _swap(settings: Settings, graphs: dict[str, str], answers: dict[str, str]) -> str:
     """One update putting every staged graph in place (writing only what changed), with the recorded
     answers. A graph staged empty leaves its target empty, as it should."""
     recorded = pyoxigraph.Triple(pyoxigraph.NamedNode(answers_graph(settings)), pyoxigraph.NamedNode(ANSWERS_PREDICATE),
                                  pyoxigraph.Literal(json.dumps(answers)))
-    template = QueryFiles()["swap-from-staging"]
-    if template.count(PAIRS) != 2:
-        raise ValueError(f"swap-from-staging.rq must hold {PAIRS!r} twice")
-    pairs = " ".join(f"({pyoxigraph.NamedNode(graph)} {pyoxigraph.NamedNode(staged)})" for graph, staged in graphs.items())
-    swap = template.replace(PAIRS, f"VALUES (?graph ?staged) {{ {pairs} }}")
+    swap = _with_values("swap-from-staging", list(graphs.items()))
     return f"{swap} ; {replace_graph_update(answers_graph(settings), [recorded])}"
+
+
+def _drop_staging(client: SparqlClient, staged: list[str]) -> None:
+    """Empties the staging graphs a chunk at a time (see delete-staged-chunk.rq), then drops them."""
+    rows = [(graph,) for graph in staged]
+    delete_chunk, anything_left = _with_values("delete-staged-chunk", rows), _with_values("staged-left", rows)
+    while bool(client.query(anything_left, timeout_s=UPLOAD_TIMEOUT_S)):
+        client.update(delete_chunk, timeout_s=UPLOAD_TIMEOUT_S)
+    client.update(" ; ".join(f"DROP SILENT GRAPH <{graph}>" for graph in staged), timeout_s=UPLOAD_TIMEOUT_S)
+
+
+EMPTY_VALUES = re.compile(r"VALUES \((\?\w+(?: \?\w+)*)\) \{ \}")
+
+
+def _with_values(name: str, rows: list[tuple[str, ...]]) -> str:
+    """`server/queries/<name>.rq` with each of its empty `VALUES (?a ?b) { }` blocks holding `rows` of
+    IRIs, written by pyoxigraph (which refuses a malformed one)."""
+    text = QueryFiles()[name]
+    if not EMPTY_VALUES.search(text):
+        raise ValueError(f"{name}.rq has no empty VALUES block to fill")
+    data = " ".join("(" + " ".join(str(pyoxigraph.NamedNode(iri)) for iri in row) + ")" for row in rows)
+    return EMPTY_VALUES.sub(lambda block: f"VALUES ({block[1]}) {{ {data} }}", text)
 
 
 def staging_graph(settings: Settings, name: str) -> str:
