@@ -125,9 +125,9 @@ def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int]
     client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint, settings.remote_timeout_s)
     graph_store = graph_store_for(settings, UPLOAD_TIMEOUT_S)
     graphs = {settings.graph_iri(name): staging_graph(settings, name) for name in NAMED_GRAPHS}
+    started = time.perf_counter()
     _drop_staging(client, list(graphs.values()))  # left by a load that was killed
     try:
-        started = time.perf_counter()
         for graph, staged in graphs.items():
             if graph_store is None:
                 _insert_in_chunks(client, staging, graph, staged, progress)
