@@ -119,7 +119,10 @@ def build_command(out, **flags):
     app = app_or_exit(settings)
     folder = (out or dumps_dir(settings)).resolve()
     with exits_on_os_error():
-        manifest = build_dumps(app.extensions["coopgraph"], folder, progress=show_progress())
+        try:
+            manifest = build_dumps(app.extensions["coopgraph"], folder, progress=show_progress())
+        except (StoreUnavailable, StoreError) as error:  # the store went away mid-build
+            fail(f"{error}; the dumps in {folder} are as they were")
     click.echo(f"coopgraph: {len(manifest.files)} dumps of version {manifest.dataset_version} in {folder}", err=True)
     for file in manifest.files:
         click.echo(f"{file.sha256}  {file.bytes:>10}  {file.name}")

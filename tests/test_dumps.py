@@ -334,3 +334,23 @@ def test_a_manifest_naming_other_files_is_not_trusted(edge, tmp_path, entry_name
     raw["files"][0]["name"] = entry_name
     (tmp_path / MANIFEST).write_text(json.dumps(raw))
     assert read_manifest(tmp_path) is None
+
+
+def test_a_store_failing_mid_build_exits_2_with_a_message_and_writes_nothing(tmp_path, monkeypatch):
+    """The store answers at start-up, then fails while the dumps read it: no traceback, nothing written."""
+    from click.testing import CliRunner
+
+    from server.cli import main
+    from server.store import OxigraphStore, StoreUnavailable
+
+    def gone(self, graph):
+        raise StoreUnavailable("the SPARQL store at http://127.0.0.1:9/query cannot be reached")
+
+    monkeypatch.setattr(OxigraphStore, "graph_ntriples", gone)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--root", str(EDGE), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "cannot be reached" in result.output and "are as they were" in result.output
+    assert "Traceback" not in result.output
+    written = [path.name for path in out.iterdir() if path.name != ".build.lock"] if out.exists() else []
+    assert written == []
