@@ -163,7 +163,7 @@ def _put(graph_store: GraphStore, staging: OxigraphStore, graph: str, staged: st
     """One graph as N-Triples, written by pyoxigraph into a temporary file (gone when closed, even
     if the load is killed), then streamed to the server."""
     with tempfile.TemporaryFile() as body:
-        staging.run_file("graph-triples", graph=graph).serialize(body, format=pyoxigraph.RdfFormat.N_TRIPLES)
+        staging.graph_ntriples(graph, body)
         size = body.tell()
         body.seek(0)
         graph_store.put(staged, body, size)
@@ -176,10 +176,11 @@ def _check_staged(client: SparqlClient, graph_store: GraphStore, staging: Oxigra
     rows = client.query(QueryFiles()["graph-sizes"], named_graphs=list(graphs.values()), timeout_s=UPLOAD_TIMEOUT_S)
     found = {row["graph"].value: int(row["triples"].value) for row in rows}
     for graph, staged in graphs.items():
-        if found.get(staged, 0) != staging.count(graph):
+        sent, seen = staging.count(graph), found.get(staged, 0)
+        if seen != sent:
             raise StoreError(f"the Graph Store at {graph_store.url} accepted <{staged}>, but the SPARQL store at "
-                             f"{client.endpoint} finds {found.get(staged, 0)} triples in it, not "
-                             f"{staging.count(graph)}: is remote_graph_store the same server's Graph Store?")
+                             f"{client.endpoint} finds {seen} triples in it, not {sent}: is remote_graph_store "
+                             "the same server's Graph Store?")
 
 
 def _swap(settings: Settings, graphs: dict[str, str], answers: dict[str, str]) -> str:

@@ -208,9 +208,10 @@ class OxigraphStore:
         graph_name = None if graph is None else pyoxigraph.NamedNode(graph)
         return self._handle().quads_for_pattern(None, None, None, graph_name)
 
-    def graph_ntriples(self, graph) -> bytes:
-        """One named graph's triples as N-Triples, written by the engine (the dumps read the store so)."""
-        return self._handle().dump(None, pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(graph))
+    def graph_ntriples(self, graph, output=None):
+        """One named graph's triples as N-Triples written by the engine, returned as bytes or, given a
+        binary file `output`, written into it (`coopgraph load` streams a staging graph so)."""
+        return self._handle().dump(output, pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.NamedNode(graph))
 
     def replace_graph(self, graph, triples) -> None:
         """Makes one named graph hold exactly `triples` (the generated description
