@@ -9,12 +9,12 @@ from flask_compress import Compress
 from flask_cors import CORS
 
 from server.errors import register_error_handlers
-from server.loading import declared_prefixes
+from server.content import declared_prefixes
 from server.replay import ResponseReplay
-from server.representations import jsonld_context
+from server.representations import dataset_jsonld_context
 from server.settings import Settings
 from server.state import EXTENSION_KEY, AppState, template_context
-from server.store import Store, open_store
+from server.store import open_store
 from server.validation import ValidationFailed, validate
 from server.views import BLUEPRINTS
 
@@ -66,14 +66,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Outermost: a replayed response skips Flask, CORS and gzip, having been through them once.
     app.wsgi_app = ResponseReplay(app.wsgi_app)
     return app
-
-
-def dataset_jsonld_context(store: Store, prefixes: dict[str, str]) -> dict:
-    """The JSON-LD context of the loaded dataset: a short term for every predicate and class in use."""
-    usage = [(row["p"].value, row["kind"].value, row["datatype"].value) for row in store.run_file("predicate-usage")]
-    classes = [row["class"].value for row in store.run_file("classes-in-use")]
-    named = {name: namespace for name, namespace in prefixes.items() if name}  # "" is no JSON-LD term
-    return jsonld_context(usage, classes, named)
 
 
 __all__ = ["create_app", "Settings", "ValidationFailed"]

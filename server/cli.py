@@ -19,8 +19,8 @@ from tqdm import tqdm
 from server import create_app
 from server.description import publish
 from server.dumps import build_dumps, dumps_dir, ensure_dumps
-from server.loading import SourceError
-from server.load import load
+from server.content import SourceError
+from server.store.load import load
 from server.settings import STORES, Settings, SettingsError
 from server.store import StoreError, StoreNotLoaded, StoreUnavailable
 from server.validation import ValidationFailed, validate

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from server.dumps import DATASET, KNOWLEDGE_GRAPH, MANIFEST, META, Manifest, dumps_dir, read_manifest
-from server.loading import DATA, ONTOLOGY, SHAPES
+from server.content import DATA, ONTOLOGY, SHAPES
 from server.representations import jsonld_context
 from server.settings import Settings
 from server.store import Store

@@ -36,7 +36,7 @@ import pyoxigraph
 from pyoxigraph import RdfFormat
 from tqdm import tqdm
 
-from server.loading import DATA, ONTOLOGY, SHAPES, sources_mtime
+from server.content import DATA, ONTOLOGY, SHAPES, sources_mtime
 from server.settings import Settings
 from server.store import StoreError
 

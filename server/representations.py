@@ -107,6 +107,15 @@ def jsonld_context(
     return {"@context": context}
 
 
+def dataset_jsonld_context(store, prefixes: Mapping[str, str]) -> dict:
+    """The JSON-LD context of a loaded dataset (a Store, or anything with its `run_file`): a short term
+    for every predicate and class in use."""
+    usage = [(row["p"].value, row["kind"].value, row["datatype"].value) for row in store.run_file("predicate-usage")]
+    classes = [row["class"].value for row in store.run_file("classes-in-use")]
+    named = {name: namespace for name, namespace in prefixes.items() if name}  # "" is no JSON-LD term
+    return jsonld_context(usage, classes, named)
+
+
 def _short_names(iris: Iterable[str], prefixes: Mapping[str, str], reserved: set[str]) -> dict[str, str]:
     by_local: dict[str, list[str]] = defaultdict(list)
     for iri in dict.fromkeys(iris):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from server.graphs import DEFAULT_GRAPH
+
 ENV_PREFIX = "COOPGRAPH_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Hosts meaning "every interface": not an address a client can use in an IRI.
@@ -140,6 +142,15 @@ class Settings:
     # IRIs the server mints. All of them live under the base IRI.
     def graph_iri(self, name: str) -> str:
         return f"{self.base_iri}graph/{name}"
+
+    @property
+    def default_graph_iris(self) -> tuple[str, ...]:
+        """The graphs whose union is SPARQL's default graph."""
+        return tuple(self.graph_iri(name) for name in DEFAULT_GRAPH)
+
+    @property
+    def dataset_iri(self) -> str:
+        return f"{self.base_iri}dataset"
 
     @property
     def ontology_iri(self) -> str:

@@ -62,7 +62,7 @@ from server.negotiation import (
     format_named,
 )
 from server.representations import serialize_triples
-from server.store import AnswerTooLarge, OxigraphStore, RemoteStore, Store, StoreTimeout
+from server.store import AnswerTooLarge, Store, StoreTimeout
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +224,9 @@ class QueryRunner:
 
     def run(self, job: QueryJob) -> QueryResult:
         text = _normalise(job.query)
-        # An embedded store only: pyoxigraph's Store.query reads queries, never updates, while a
-        # remote client (SPARQLWrapper) would send an update's text on as an update.
-        if not isinstance(self.store, OxigraphStore) or _NEEDS_FULL_CHECK.search(text):
+        # Only where the store's query() cannot run an update (pyoxigraph's reads queries only), while
+        # a remote client (SPARQLWrapper) would send an update's text on as an update.
+        if not self.store.query_refuses_updates or _NEEDS_FULL_CHECK.search(text):
             return self._run_checked(job, check_query(job.query, self.base_iri))
         # Screened: no SERVICE can hide in a text without the word, and without FROM the dataset is
         # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query.
@@ -460,8 +460,8 @@ def cacheable(job: QueryJob) -> bool:
 
 
 def query_executor(runner: QueryRunner) -> QueryPool | DirectRunner:
-    """Worker processes for an embedded store; the calling thread for a remote one."""
-    return DirectRunner(runner) if isinstance(runner.store, RemoteStore) else QueryPool(runner)
+    """Worker processes for a store that runs queries in this process; the calling thread otherwise."""
+    return QueryPool(runner) if runner.store.runs_in_process else DirectRunner(runner)
 
 
 def _time_limit(limits: Limits) -> QueryRefused:
@@ -541,7 +541,7 @@ def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
     _reset_signals()
     _die_with_parent(parent_pid)
     # A remote store is reached over the network; a local one needs none.
-    isolated = _drop_network() if isinstance(runner.store, OxigraphStore) else None
+    isolated = _drop_network() if runner.store.runs_in_process else None
     _cap_memory(runner.limits.memory_mb)
     connection.send(isolated)
     while True:

@@ -15,7 +15,7 @@ import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
-from server.loading import DATA, ONTOLOGY, SHAPES, read_rdflib_graph, source_paths
+from server.content import DATA, ONTOLOGY, SHAPES, read_rdflib_graph, source_paths
 from server.settings import Settings
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from server import create_app
-from server.loading import SourceError
+from server.content import SourceError
 from server.state import app_state
 from server.validation import ValidationFailed
 

@@ -30,21 +30,15 @@ from backends import OxigraphServer
 from conftest import FIXTURES, PROJECT_ROOT, run_cli
 from server import create_app
 from server.description import publish
-from server.load import fill_store, load, staging_graph
-from server.loading import dataset_version, declared_prefixes
+from server.store.load import fill_store, load, staging_graph
+from server.content import dataset_version, declared_prefixes
 from server.settings import Settings
 from server.state import app_state
-from server.store import (
-    QUERIES_DIR,
-    DiskStore,
-    OxigraphStore,
-    RemoteStore,
-    SparqlClient,
-    StoreNotLoaded,
-    StoreUnavailable,
-    bind_values,
-    current_generation,
-)
+from server.store import DiskStore, MemoryStore, RemoteStore, StoreNotLoaded, StoreUnavailable
+from server.store.base import QUERIES_DIR
+from server.store.client import SparqlClient
+from server.store.generations import current_generation
+from server.store.sparql_text import bind_values
 
 VOID = "http://rdfs.org/ns/void#"
 ENTITY_FORMATS = ("ttl", "jsonld", "html", "nt")
@@ -64,11 +58,11 @@ def reference(live_server, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reference_store(live_server) -> OxigraphStore:
-    return OxigraphStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
+def reference_store(live_server) -> MemoryStore:
+    return MemoryStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
 
 
-def sample_entities(store: OxigraphStore) -> list[str]:
+def sample_entities(store: MemoryStore) -> list[str]:
     """Entities of every kind (the first ones of each, in IRI order), from whatever the data holds."""
     rows = store.query("SELECT DISTINCT ?s WHERE { GRAPH <graph/data> { ?s ?p ?o } "
                        "FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(<id/>))) } ORDER BY ?s")
@@ -246,7 +240,7 @@ def remote_settings(oxigraph_server) -> Settings:
 
 def test_remote_store_reads_what_load_wrote(remote_settings):
     remote = RemoteStore(remote_settings)
-    embedded = OxigraphStore.from_sources(remote_settings)
+    embedded = MemoryStore.from_sources(remote_settings)
     assert remote.version == embedded.version == dataset_version(remote_settings)
     assert int(remote.modified) == int(embedded.modified)
     ours = [remote_settings.graph_iri(name) for name in ("data", "meta", "ontology", "shapes")]
@@ -288,7 +282,7 @@ def bound_queries() -> list[tuple[str, str]]:
 @pytest.mark.parametrize("name, variable", bound_queries())
 def test_every_query_file_gives_the_same_answers_remotely(remote_settings, name, variable):
     """Bindings travel as VALUES to the remote store and as substitutions to the embedded one."""
-    remote, embedded = RemoteStore(remote_settings), OxigraphStore(remote_settings)
+    remote, embedded = RemoteStore(remote_settings), MemoryStore(remote_settings)
     fill_store(embedded, remote_settings)  # as `coopgraph load` fills the remote one, graph/meta included
     values = [row["s"] for row in embedded.query(
         "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) } ORDER BY ?s LIMIT 3")]
@@ -378,7 +372,7 @@ def test_disk_store_opens_fast_and_holds_what_memory_holds(disk_settings):
     disk = DiskStore(disk_settings)
     disk.count()
     assert time.perf_counter() - started < 1.0
-    memory = OxigraphStore.from_sources(disk_settings)
+    memory = MemoryStore.from_sources(disk_settings)
     assert disk.version == memory.version
     for graph in ("data", "ontology", "shapes"):
         iri = disk_settings.graph_iri(graph)

@@ -8,7 +8,7 @@ import pytest
 
 from bench.generate import generate, parse_size
 from conftest import PROJECT_ROOT, run_cli
-from server.loading import sources
+from server.content import sources
 from server.settings import Settings
 
 RDF_TYPE = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -14,14 +14,14 @@ import pytest
 from pyoxigraph import QueryBoolean, QueryResultsFormat
 
 from server.settings import Settings
-from server.store import OxigraphStore
+from server.store import MemoryStore
 from tests.competency import QUERY_FILES, answer_from_json_results, expected_answer, mismatch
 from tests.conftest import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
 def store():
-    return OxigraphStore.from_sources(Settings(root=PROJECT_ROOT))
+    return MemoryStore.from_sources(Settings(root=PROJECT_ROOT))
 
 
 def test_there_are_at_least_twenty_competency_queries():

@@ -28,12 +28,12 @@ from server.description import publish
 from server.dumps import (
     DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, Snapshot, build_dumps, ensure_dumps, read_manifest,
 )
-from server.load import load
-from server.loading import DATA, ONTOLOGY
+from server.store.load import load
+from server.content import DATA, ONTOLOGY
 from server.representations import compact_jsonld
 from server.settings import Settings
 from server.state import app_state
-from server.store import OxigraphStore
+from server.store import MemoryStore
 
 EDGE = FIXTURES / "dumps" / "edge"
 # rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
@@ -198,7 +198,7 @@ def test_a_store_on_disk_or_behind_sparql_gives_the_same_dumps(backend, tmp_path
                         store=backend, **store)
     load(settings)
     manifest = build_dumps(app_state(create_app(settings)), tmp_path / "dumps")
-    reference = OxigraphStore.from_sources(settings)
+    reference = MemoryStore.from_sources(settings)
     for entry in manifest.files:
         expected = expected_quads(reference, settings, entry.dump.holds)
         assert entry.statements == len(expected), entry.name
@@ -341,12 +341,12 @@ def test_a_store_failing_mid_build_exits_2_with_a_message_and_writes_nothing(tmp
     from click.testing import CliRunner
 
     from server.cli import main
-    from server.store import OxigraphStore, StoreUnavailable
+    from server.store import MemoryStore, StoreUnavailable
 
     def gone(self, graph):
         raise StoreUnavailable("the SPARQL store at http://127.0.0.1:9/query cannot be reached")
 
-    monkeypatch.setattr(OxigraphStore, "graph_ntriples", gone)
+    monkeypatch.setattr(MemoryStore, "graph_ntriples", gone)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["build", "--root", str(EDGE), "--out", str(out)])
     assert result.exit_code == 2, result.output

@@ -14,7 +14,7 @@ import requests
 
 from server.dumps import DUMPS, DUMPS_BY_NAME
 from server.settings import Settings
-from server.store import OxigraphStore
+from server.store import MemoryStore
 from test_dumps import PARSERS, assert_round_trips, expected_quads
 
 TIMEOUT = 60
@@ -50,7 +50,7 @@ def downloads(live_server, listing) -> dict[str, requests.Response]:
 def project_store(live_server, live_server_root):
     """What the live server loaded, loaded again here from the same files."""
     settings = Settings(root=live_server_root, base_iri=live_server.base_iri)
-    return OxigraphStore.from_sources(settings), settings
+    return MemoryStore.from_sources(settings), settings
 
 
 def raw_get(url: str, target: str, headers: dict | None = None) -> tuple[int, bytes]:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from conftest import PROJECT_ROOT
 from server.settings import Settings
-from server.store import OxigraphStore
+from server.store import MemoryStore
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,7 +21,7 @@ SCREENSHOT = "/tmp/coopgraph-e2e-agreement.png"
 @pytest.fixture(scope="module")
 def attested_agreement(live_server) -> dict:
     """From the data: an agreement with two parties, a signing date and a quoted sentence."""
-    store = OxigraphStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
+    store = MemoryStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
     rows = list(store.query("""
         PREFIX cg: <def#>
         PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>

@@ -17,7 +17,7 @@ import rdflib
 import requests
 
 from server.settings import Settings
-from server.store import OxigraphStore
+from server.store import MemoryStore
 from conftest import PROJECT_ROOT
 
 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
@@ -37,9 +37,9 @@ FORMATS = [
 
 
 @pytest.fixture(scope="session")
-def project_store(live_server) -> OxigraphStore:
+def project_store(live_server) -> MemoryStore:
     """The project's content, loaded with the live server's base IRI."""
-    return OxigraphStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
+    return MemoryStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ def agreement(project_store) -> str:
     return rows[0]["a"].value
 
 
-def own_triples(store: OxigraphStore, iri: str) -> list[tuple]:
+def own_triples(store: MemoryStore, iri: str) -> list[tuple]:
     rows = store.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
                        substitutions={pyoxigraph.Variable("s"): pyoxigraph.NamedNode(iri)})
     return [(row["p"].value, row["o"]) for row in rows]
@@ -80,7 +80,7 @@ def to_rdflib(term):
     return None  # a blank node: only its predicate can be checked
 
 
-def check_entity(session: requests.Session, store: OxigraphStore, iri: str) -> list[str]:
+def check_entity(session: requests.Session, store: MemoryStore, iri: str) -> list[str]:
     """Dereferences one entity in every format; returns what went wrong (nothing, ideally)."""
     problems = []
     expected = own_triples(store, iri)

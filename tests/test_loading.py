@@ -1,7 +1,7 @@
 import pyoxigraph
 import pytest
 
-from server.loading import SourceError, dataset_version, load_into, read_rdflib_graph, source_paths, sources_mtime
+from server.content import SourceError, dataset_version, load_into, read_rdflib_graph, source_paths, sources_mtime
 
 
 def test_each_folder_goes_to_its_named_graph_with_relative_iris_resolved(make_settings):

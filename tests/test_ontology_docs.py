@@ -13,7 +13,7 @@ import requests
 
 from conftest import PROJECT_ROOT
 from server.settings import Settings
-from server.store import OxigraphStore
+from server.store import MemoryStore
 
 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -26,11 +26,11 @@ OTHERS_PATHS = ("sparql", "dumps/", "dataset", ".well-known/")
 
 
 @pytest.fixture(scope="module")
-def store(live_server) -> OxigraphStore:
-    return OxigraphStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
+def store(live_server) -> MemoryStore:
+    return MemoryStore.from_sources(Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri))
 
 
-def subjects_in(store: OxigraphStore, graph: str, under: str) -> list[str]:
+def subjects_in(store: MemoryStore, graph: str, under: str) -> list[str]:
     rows = store.query("SELECT DISTINCT ?g ?under ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?under)) }",
                        substitutions={pyoxigraph.Variable("g"): pyoxigraph.NamedNode(graph),
                                       pyoxigraph.Variable("under"): pyoxigraph.Literal(under)})

@@ -20,10 +20,12 @@ import requests
 
 from backends import OxigraphServer
 from conftest import FIXTURES, free_port, run_cli
-from server.graph_store import graph_store_for
-from server.load import load, staging_graph
+from server.store.graph_store import graph_store_for
+from server.store.load import load, staging_graph
 from server.settings import Settings, SettingsError
-from server.store import NAMED_GRAPHS, RemoteStore, StoreError, StoreUnavailable, answers_graph
+from server.graphs import NAMED_GRAPHS
+from server.store import RemoteStore, StoreError, StoreUnavailable
+from server.store.records import answers_graph
 
 EDGE = FIXTURES / "dumps" / "edge"  # blank nodes, odd literals, files in subfolders
 VALID = FIXTURES / "valid"

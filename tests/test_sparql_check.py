@@ -14,7 +14,7 @@ import rdflib
 
 from server.settings import Settings
 from server.sparql import ASK, CONSTRUCT, DESCRIBE, SELECT, Limits, QueryJob, QueryRefused, QueryRunner, check_query
-from server.store import OxigraphStore
+from server.store import MemoryStore
 from tests.conftest import FIXTURES
 from tests.sparql_helpers import Listener
 
@@ -151,7 +151,7 @@ ROWS = 5
 
 @pytest.fixture(scope="module")
 def store():
-    return OxigraphStore.from_sources(Settings(root=FIXTURES / "sparql" / "limits", base_iri=BASE))
+    return MemoryStore.from_sources(Settings(root=FIXTURES / "sparql" / "limits", base_iri=BASE))
 
 
 def runner(store, rows=ROWS, response_bytes=1_000_000) -> QueryRunner:

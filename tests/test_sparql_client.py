@@ -7,7 +7,7 @@ import uuid
 
 import pyoxigraph
 
-from server.store import SparqlClient
+from server.store.client import SparqlClient
 
 COMMENTED = "# Two lines of comment, the second naming an update form:\n# copy, load, drop or add it.\n"
 

@@ -1,12 +1,12 @@
 import pyoxigraph
 import pytest
 
-from server.store import OxigraphStore
+from server.store import MemoryStore
 
 
 @pytest.fixture
 def store(settings):
-    return OxigraphStore.from_sources(settings)
+    return MemoryStore.from_sources(settings)
 
 
 def test_default_graph_is_data_plus_ontology(store, settings):

@@ -3,7 +3,7 @@ import json
 import pytest
 import rdflib
 
-from server.loading import SourceError
+from server.content import SourceError
 from server.validation import validate
 
 

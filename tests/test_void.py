@@ -20,10 +20,10 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from server import create_app
 from server.description import IANA_MEDIA_TYPES, publish
 from server.dumps import DUMPS, META, build_dumps, dumps_dir
-from server.loading import DATA, ONTOLOGY
+from server.content import DATA, ONTOLOGY
 from server.settings import Settings
 from server.state import app_state
-from server.store import OxigraphStore
+from server.store import MemoryStore
 from test_dumps import EDGE, copy_project
 
 SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
@@ -291,7 +291,7 @@ def live_description(live_server) -> rdflib.Graph:
 @pytest.mark.every_backend
 def test_live_void_counts_equal_sparql_counts(live_server, live_server_root, live_description):
     settings = Settings(root=live_server_root, base_iri=live_server.base_iri)
-    store = OxigraphStore.from_sources(settings)  # what the server loaded, read again
+    store = MemoryStore.from_sources(settings)  # what the server loaded, read again
     assert_void_counts_match(live_description, store, settings)
 
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from server.indexes import class_counts, class_from_name, class_tree, featured_classes, instances_of, term_names
 from server.negotiation import DOCUMENT_FORMATS, HTML, LANGUAGES
 from server.state import app_state
-from server.store import QUERIES_DIR
+from server.store import QueryFiles
 from server.ui_text import UI_TEXT
 from server.views.negotiated import linker, reader_language, serve
 
@@ -116,7 +116,7 @@ def render_home() -> bytes:
 def example_queries(settings) -> list[tuple[str, str]]:
     """(question, query) pairs to show on the home page: the class counts, then the first few
     competency questions of the examples folder."""
-    examples = [("How many instances does each class have?", (QUERIES_DIR / "class-counts.rq").read_text())]
+    examples = [("How many instances does each class have?", QueryFiles()["class-counts"])]
     folder = Path(settings.examples_dir)
     for path in sorted(folder.glob("*.rq"))[:EXAMPLES_SHOWN] if folder.is_dir() else ():
         text = path.read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from werkzeug.exceptions import NotFound
 
 from server.describe import PageBuilder, describe
 from server.indexes import browse_path, class_counts, term_names
-from server.loading import ONTOLOGY, SHAPES
+from server.content import ONTOLOGY, SHAPES
 from server.negotiation import HTML, JSON_LD
 from server.ontology_docs import shapes_doc, vocabulary_doc
 from server.representations import finish_response

@@ -15,7 +15,6 @@ Either way a failed load leaves the previous store as it was.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,29 +24,19 @@ from pathlib import Path
 
 import pyoxigraph
 
+from server.content import declared_prefixes
 from server.description import count_facts, describe
-from server.graph_store import GraphStore, graph_store_for
 from server.dumps import dumps_dir, read_manifest
+from server.graphs import META, NAMED_GRAPHS
+from server.representations import dataset_jsonld_context
 from server.settings import Settings
-from server import dataset_jsonld_context
-from server.loading import declared_prefixes
-from server.store import (
-    ANSWERS,
-    DATABASE,
-    META,
-    NAMED_GRAPHS,
-    ANSWERS_PREDICATE,
-    PREFIXES_KEY,
-    AnswerRecorder,
-    OxigraphStore,
-    QueryFiles,
-    SparqlClient,
-    StoreError,
-    StoreUnavailable,
-    answers_graph,
-    new_generation,
-    replace_graph_update,
-)
+from server.store.base import QueryFiles, StoreError, StoreUnavailable
+from server.store.client import SparqlClient
+from server.store.embedded import EmbeddedStore
+from server.store.generations import ANSWERS, DATABASE, new_generation
+from server.store.graph_store import GraphStore, graph_store_for
+from server.store.records import ANSWERS_PREDICATE, PREFIXES_KEY, AnswerRecorder, answers_graph
+from server.store.sparql_text import replace_graph_update, with_values
 
 CHUNK_TRIPLES = 50_000  # per INSERT DATA request: a few MB
 UPLOAD_TIMEOUT_S = 600.0  # per update request while loading; queries keep remote_timeout_s
@@ -75,7 +64,7 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
         where = str(settings.store_path / "current")
         progress(quads)
     elif settings.store == "remote":
-        staging = OxigraphStore(settings)
+        staging = EmbeddedStore(settings)
         recorder = AnswerRecorder(staging)
         fill_store(staging, settings, bulk=False, recorder=recorder)
         phases = {"staging": time.perf_counter() - started}
@@ -90,7 +79,7 @@ def load(settings: Settings, progress: Callable[[int], None] = lambda n: None) -
 def _fill_folder(folder: Path, settings: Settings) -> tuple[str, int]:
     """Fills a new on-disk store and records its start-up answers; it closes when this returns
     (the last reference goes)."""
-    staging = OxigraphStore(settings, folder / DATABASE)
+    staging = EmbeddedStore(settings, folder / DATABASE)
     recorder = AnswerRecorder(staging)
     fill_store(staging, settings, bulk=True, recorder=recorder)
     (folder / ANSWERS).write_text(json.dumps(recorder.answers), encoding="utf-8")
@@ -98,7 +87,7 @@ def _fill_folder(folder: Path, settings: Settings) -> tuple[str, int]:
     return staging.version, staging.count()
 
 
-def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
+def fill_store(staging: EmbeddedStore, settings: Settings, bulk: bool = False,
                recorder: AnswerRecorder | None = None) -> None:
     """Loads the content into `staging`, with the description and the load record in graph/meta.
     A recorder keeps the answers a server computes at start-up, before graph/meta is written (as a
@@ -117,7 +106,7 @@ def fill_store(staging: OxigraphStore, settings: Settings, bulk: bool = False,
     staging.record_load(settings)
 
 
-def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int], None],
+def _upload(staging: EmbeddedStore, settings: Settings, progress: Callable[[int], None],
             answers: dict[str, str], phases: dict[str, float]) -> str:
     """Sends the staging store's graphs to staging graphs on the server, then swaps them in; returns
     where they were sent. Any failure drops the staging graphs (if the server still answers) and
@@ -151,7 +140,7 @@ def _upload(staging: OxigraphStore, settings: Settings, progress: Callable[[int]
     return graph_store.url if graph_store else settings.remote_update_endpoint
 
 
-def _insert_in_chunks(client: SparqlClient, staging: OxigraphStore, graph: str, staged: str,
+def _insert_in_chunks(client: SparqlClient, staging: EmbeddedStore, graph: str, staged: str,
                       progress: Callable[[int], None]) -> None:
     for chunk in _chunks(staging.quads(graph)):
         data = pyoxigraph.serialize(chunk, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
@@ -159,7 +148,7 @@ def _insert_in_chunks(client: SparqlClient, staging: OxigraphStore, graph: str, 
         progress(len(chunk))
 
 
-def _put(graph_store: GraphStore, staging: OxigraphStore, graph: str, staged: str) -> None:
+def _put(graph_store: GraphStore, staging: EmbeddedStore, graph: str, staged: str) -> None:
     """One graph as N-Triples, written by pyoxigraph into a temporary file (gone when closed, even
     if the load is killed), then streamed to the server."""
     with tempfile.TemporaryFile() as body:
@@ -169,7 +158,7 @@ def _put(graph_store: GraphStore, staging: OxigraphStore, graph: str, staged: st
         graph_store.put(staged, body, size)
 
 
-def _check_staged(client: SparqlClient, graph_store: GraphStore, staging: OxigraphStore,
+def _check_staged(client: SparqlClient, graph_store: GraphStore, staging: EmbeddedStore,
                   graphs: dict[str, str]) -> None:
     """Before the swap: the query endpoint sees in each staging graph as many triples as were sent.
     A Graph Store of another server, or one that answers 2xx without storing, stops the load here."""
@@ -188,30 +177,17 @@ def _swap(settings: Settings, graphs: dict[str, str], answers: dict[str, str]) -
     answers. A graph staged empty leaves its target empty, as it should."""
     recorded = pyoxigraph.Triple(pyoxigraph.NamedNode(answers_graph(settings)), pyoxigraph.NamedNode(ANSWERS_PREDICATE),
                                  pyoxigraph.Literal(json.dumps(answers)))
-    swap = _with_values("swap-from-staging", list(graphs.items()))
+    swap = with_values("swap-from-staging", list(graphs.items()))
     return f"{swap} ; {replace_graph_update(answers_graph(settings), [recorded])}"
 
 
 def _drop_staging(client: SparqlClient, staged: list[str]) -> None:
     """Empties the staging graphs a chunk at a time (see delete-staged-chunk.rq), then drops them."""
     rows = [(graph,) for graph in staged]
-    delete_chunk, anything_left = _with_values("delete-staged-chunk", rows), _with_values("staged-left", rows)
+    delete_chunk, anything_left = with_values("delete-staged-chunk", rows), with_values("staged-left", rows)
     while bool(client.query(anything_left, timeout_s=UPLOAD_TIMEOUT_S)):
         client.update(delete_chunk, timeout_s=UPLOAD_TIMEOUT_S)
     client.update(" ; ".join(f"DROP SILENT GRAPH <{graph}>" for graph in staged), timeout_s=UPLOAD_TIMEOUT_S)
-
-
-EMPTY_VALUES = re.compile(r"VALUES \((\?\w+(?: \?\w+)*)\) \{ \}")
-
-
-def _with_values(name: str, rows: list[tuple[str, ...]]) -> str:
-    """`server/queries/<name>.rq` with each of its empty `VALUES (?a ?b) { }` blocks holding `rows` of
-    IRIs, written by pyoxigraph (which refuses a malformed one)."""
-    text = QueryFiles()[name]
-    if not EMPTY_VALUES.search(text):
-        raise ValueError(f"{name}.rq has no empty VALUES block to fill")
-    data = " ".join("(" + " ".join(str(pyoxigraph.NamedNode(iri)) for iri in row) + ")" for row in rows)
-    return EMPTY_VALUES.sub(lambda block: f"VALUES ({block[1]}) {{ {data} }}", text)
 
 
 def staging_graph(settings: Settings, name: str) -> str:

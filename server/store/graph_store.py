@@ -26,7 +26,8 @@ from typing import BinaryIO
 from urllib.parse import urlencode
 
 from server.settings import GRAPH_STORE_AUTO, GRAPH_STORE_NONE, Settings
-from server.store import N_TRIPLES, StoreError, StoreTimeout, StoreUnavailable
+from server.store.base import StoreError, StoreTimeout, StoreUnavailable
+from server.store.remote import N_TRIPLES
 
 PROBE_TIMEOUT_S = 5.0
 

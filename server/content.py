@@ -1,4 +1,4 @@
-"""Reads the content folders (ontology, data, shapes) into named graphs.
+"""The content folders (ontology, data, shapes): their files, their version, and reading them into named graphs.
 
 Content files write RELATIVE IRIs (`@prefix cg: <def#> .`, `<id/agreement/x>`),
 so every file is parsed against the configured base IRI: the same files then
@@ -18,10 +18,10 @@ import pyoxigraph
 import rdflib
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from server.graphs import DATA, ONTOLOGY, SHAPES
 from server.settings import Settings
 
 # Which files go to which named graph ({base}graph/<name>), as glob patterns.
-ONTOLOGY, DATA, SHAPES = "ontology", "data", "shapes"
 SOURCE_PATTERNS = {ONTOLOGY: "*.ttl", DATA: "**/*.ttl", SHAPES: "*.ttl"}
 
 

@@ -1,0 +1,153 @@
+"""The SPARQL 1.1 Protocol client the remote backend and `coopgraph load` talk to a server with.
+
+SPARQLWrapper sends the requests; answers are read whole (bounded in time and size) and parsed by
+pyoxigraph, so callers get the same results as from an embedded store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import time
+import urllib.error
+from collections.abc import Iterator, Sequence
+from http.client import HTTPException
+
+import pyoxigraph
+from SPARQLWrapper import INSERT, POST, SELECT, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from server.store.base import AnswerTooLarge, StoreError, StoreTimeout, StoreUnavailable
+
+
+class SparqlClient:
+    """The SPARQL 1.1 Protocol through SPARQLWrapper: one request per call, each on its own
+    connection, so nothing needs mending when the server comes back after being down."""
+
+    ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+
+    CHUNK = 1 << 16
+
+    def __init__(self, endpoint: str, update_endpoint: str | None, timeout_s: float,
+                 max_answer_bytes: int = 256 * 2**20):
+        self.endpoint, self.update_endpoint, self.timeout_s = endpoint, update_endpoint, timeout_s
+        self.max_answer_bytes = max_answer_bytes
+
+    def query(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+              timeout_s: float | None = None):
+        """QuerySolutions, QueryBoolean or RemoteTriples, read whole within the deadline (from the
+        request's start) and at most max_answer_bytes (else AnswerTooLarge)."""
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        with self.request(text, default_graphs, named_graphs, timeout_s) as response:
+            chunks, size = [], 0
+            try:
+                while chunk := response.read(self.CHUNK):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_answer_bytes:
+                        raise AnswerTooLarge(f"the SPARQL store's answer is larger than {self.max_answer_bytes} bytes")
+                    if time.monotonic() > deadline:
+                        raise socket.timeout()
+            except (OSError, HTTPException) as error:
+                raise self.unavailable(error, timeout_s) from error
+            return _parse_answer(response.headers.get("Content-Type", ""), b"".join(chunks))
+
+    def update(self, text: str, timeout_s: float | None = None) -> None:
+        with self.request(text, timeout_s=timeout_s, update=True) as response:
+            response.read()
+
+    @contextlib.contextmanager
+    def request(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+                timeout_s: float | None = None, update: bool = False, accept: str | None = None):
+        """The open HTTP response to a query or update (`accept`: the media type to ask for, if not
+        ACCEPT's); raises SyntaxError (the server calls it malformed), StoreUnavailable, StoreTimeout or StoreError."""
+        wrapper = SPARQLWrapper(self.endpoint, updateEndpoint=self.update_endpoint)
+        wrapper.setMethod(POST)
+        wrapper.setQuery(text)
+        if wrapper.isSparqlUpdateRequest() != update:
+            # SPARQLWrapper guesses the form from the first keyword it finds, and its comment stripping
+            # misses every other line of a comment: a "load" there made a query an update.
+            wrapper.queryType = INSERT if update else SELECT
+        for iri in default_graphs:
+            wrapper.addParameter("default-graph-uri", iri)
+        for iri in named_graphs:
+            wrapper.addParameter("named-graph-uri", iri)
+        if not update:
+            wrapper.addCustomHttpHeader("Accept", accept or self.ACCEPT)
+        wrapper.timeout = timeout_s or self.timeout_s  # setTimeout() would round it to whole seconds
+        try:
+            response = wrapper.query().response
+        except QueryBadFormed as error:
+            raise SyntaxError(_message_of(error)) from None
+        except urllib.error.HTTPError as error:
+            if error.code in (502, 503, 504):
+                raise StoreUnavailable(f"the SPARQL store at {self.endpoint} answered {error.code}") from error
+            raise StoreError(f"the SPARQL store at {self.endpoint} answered {error.code}: "
+                             f"{_text_of(error.read())}") from error
+        except SPARQLWrapperException as error:
+            raise StoreError(f"the SPARQL store at {self.endpoint} failed: {_message_of(error)}") from error
+        except (OSError, HTTPException) as error:  # URLError, refused or reset connections, timeouts
+            raise self.unavailable(error, timeout_s) from error
+        with response:
+            yield response
+
+    def unavailable(self, error: BaseException, timeout_s: float | None = None) -> StoreUnavailable:
+        reason = getattr(error, "reason", error)
+        if isinstance(reason, (socket.timeout, TimeoutError)):
+            return StoreTimeout(f"the SPARQL store at {self.endpoint} did not answer "
+                                f"within {timeout_s or self.timeout_s:g} s")
+        return StoreUnavailable(f"the SPARQL store at {self.endpoint} cannot be reached ({reason})")
+
+    def wait(self, timeout_s: float) -> None:
+        """Waits until the server answers a trivial query; raises StoreUnavailable after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.query("ASK {}", timeout_s=2.0)
+                return
+            except StoreUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+class RemoteTriples:
+    """The triples a remote CONSTRUCT or DESCRIBE returned, like pyoxigraph's QueryTriples."""
+
+    def __init__(self, triples: list[pyoxigraph.Triple]):
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[pyoxigraph.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, output=None, format=None):
+        return pyoxigraph.serialize(self._triples, output, format)
+
+
+def _parse_answer(content_type: str, body: bytes):
+    """Results or triples, read through once first: an answer the server cut short (an error after
+    the first bytes) raises StoreError here, never reaches a caller half read."""
+    media_type = content_type.split(";")[0].strip().lower()
+    try:
+        if media_type == "application/sparql-results+json":
+            results = pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
+            if isinstance(results, pyoxigraph.QuerySolutions):
+                for _ in results:
+                    pass
+                results = pyoxigraph.parse_query_results(body, pyoxigraph.QueryResultsFormat.JSON)
+            return results
+        rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type) if media_type else None
+        if rdf_format is None:
+            raise StoreError(f"the SPARQL store answered {media_type or 'no media type'}, not SPARQL results or RDF")
+        return RemoteTriples([quad.triple for quad in pyoxigraph.parse(body, rdf_format)])
+    except SyntaxError as error:
+        raise StoreError(f"the SPARQL store sent a malformed or unfinished answer: {error}") from None
+
+
+def _message_of(error: SPARQLWrapperException) -> str:
+    return _text_of(getattr(error, "msg", "") or str(error))
+
+
+def _text_of(raw) -> str:
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return " ".join(text.split())[:500]
