@@ -1,64 +1,59 @@
-"""coopgraph: a Linked Data publisher. `create_app` is the application factory."""
+"""coopgraph: a Linked Data publisher. `create_app` composes the application, and is the only place
+that does: reading it tells everything that touches every request (docs/architecture.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from flask import Flask
+from flask import Flask, abort, request
 from flask_compress import Compress
 from flask_cors import CORS
 
+from server.cache import ModelCache
+from server.dataset import Dataset
 from server.errors import register_error_handlers
-from server.content import declared_prefixes
+from server.examples import read_examples
+from server.formats import COMPRESSED_MEDIA_TYPES
+from server.i18n import page_context, reader_language
+from server.negotiation import linker
 from server.replay import ResponseReplay
-from server.representations import dataset_jsonld_context
 from server.settings import Settings
-from server.state import EXTENSION_KEY, AppState, template_context
-from server.store import open_store
-from server.validation import ValidationFailed, validate
+from server.sparql.check import READ_ONLY
+from server.sparql.runner import Limits, QueryRunner
+from server.sparql.workers import query_executor
+from server.state import EXTENSION_KEY, AppState, app_state
+from server.validation import ValidationFailed
 from server.views import BLUEPRINTS
+from server.void import publish
 
-# Media types worth gzipping: what the pages use, plus RDF and SPARQL results.
-COMPRESSED_MEDIA_TYPES = [
-    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
-    "application/json", "image/svg+xml",
-    "text/turtle", "application/n-triples", "application/n-quads", "application/trig",
-    "application/ld+json", "application/rdf+xml",
-    "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-    "text/tab-separated-values",
-]
+UPDATE_TYPE = "application/sparql-update"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Builds the application: validates the content (unless told not to),
-    loads it into the store, then registers the blueprints.
-
-    Raises ValidationFailed (with a readable report) when the data violates the
-    shapes, loading.SourceError when a content file cannot be parsed, and for a
-    disk or remote store store.StoreNotLoaded or store.StoreUnavailable."""
+def create_app(settings: Settings | None = None, dataset: Dataset | None = None) -> Flask:
+    """The application serving `dataset` (loaded from the settings unless given: see Dataset.load for
+    what that raises). Its description goes into the store and the current build of dumps is pinned
+    here, once, so every worker forked from this process answers from the same version."""
     settings = settings or Settings.from_env()
-    if settings.validate_on_start and settings.store == "memory":  # `coopgraph load` validates the others
-        report = validate(settings)
-        if not report.conforms:
-            raise ValidationFailed(report)
-    store = open_store(settings)
-    prefixes = store.prefixes if store.prefixes is not None else declared_prefixes(settings)
+    dataset = dataset or Dataset.load(settings)
+    runner = QueryRunner(store=dataset.store, base_iri=settings.base_iri, limits=Limits.from_settings(settings),
+                         prefixes=dict(dataset.prefixes), jsonld_context=dict(dataset.jsonld_context))
 
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = AppState(
         settings=settings,
-        store=store,
-        version=store.version,
-        last_modified=datetime.fromtimestamp(int(store.modified), tz=timezone.utc),
-        prefixes=prefixes,
-        jsonld_context=dataset_jsonld_context(store, prefixes),
+        dataset=dataset,
+        published=publish(dataset, settings.dumps_dir),
+        # Worker processes start in the process that first runs a query: each gunicorn worker, after the fork.
+        queries=query_executor(runner),
+        examples=read_examples(settings.examples_dir),
+        cache=ModelCache(),
     )
     # send_wildcard: answer "*" itself rather than echo each Origin (the data is public, no credentials).
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False)
     # COMPRESS_STREAMS off: files sent whole (the dumps) go out byte for byte, so their Range
     # requests and ETags address the bytes on disk; .gz dumps are compressed already.
-    app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=COMPRESSED_MEDIA_TYPES, COMPRESS_STREAMS=False)
+    app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=list(COMPRESSED_MEDIA_TYPES),
+                      COMPRESS_STREAMS=False)
     Compress(app)
+    app.before_request(refuse_updates)
     app.context_processor(template_context)
     register_error_handlers(app)
     for blueprint in BLUEPRINTS:
@@ -68,4 +63,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-__all__ = ["create_app", "Settings", "ValidationFailed"]
+def refuse_updates():
+    """No URL of this server takes SPARQL Update: say so, rather than a 404 or 405."""
+    if request.mimetype == UPDATE_TYPE:
+        abort(403, READ_ONLY)
+
+
+def template_context() -> dict:
+    """What every template reads: the state (settings, titles, dataset version), the reader's
+    language with the site's words in it, and links that keep the language choice."""
+    return {"state": app_state(), "link": linker(), **page_context(reader_language())}
+
+
+__all__ = ["create_app", "Dataset", "Settings", "ValidationFailed"]

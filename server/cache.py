@@ -1,7 +1,9 @@
-"""A bounded, thread-safe cache of finished work (descriptions, response bytes).
+"""A bounded, thread-safe cache of what pages and documents are built from (descriptions, indexes,
+names, query results of POSTs), never of finished responses: those are the replay's (server/replay.py).
 
-One lives on the app state. Keys include the dataset version, so an entry can
-never outlive the data it was built from. gunicorn's threads share it, hence the lock.
+One lives on the app state. Keys include the dataset version and every input of the value besides
+(a language, a class IRI…), never the request itself, so an entry serves only requests that would
+have built the same value. gunicorn's threads share it, hence the lock.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from cachetools import LRUCache
 T = TypeVar("T")
 
 
-# A bound on memory rather than on entries: a page of the vocabulary weighs a hundred entity pages.
+# A bound on memory rather than on entries: the vocabulary's triples weigh a hundred entities'.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -30,7 +32,7 @@ def approximate_size(value) -> int:
     return 10_000  # page models, name tables: small, few
 
 
-class ResponseCache:
+class ModelCache:
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
         self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=approximate_size)
         self._lock = threading.Lock()

@@ -1,14 +1,17 @@
-"""`coopgraph validate | serve | build | load`.
+"""`coopgraph validate | build | load | serve | settings`.
 
-Exit codes: 0 success, 1 the data violates the shapes, 2 a file or setting is
-unusable (printed as `path:line: message`, never as a traceback).
+Every command takes the flags the settings table (server/settings.py) gives it, so the base IRI is
+read the same way everywhere: `--base-iri`, else `http://HOST:PORT/` from `--host` and `--port`.
+Exit codes: 0 success, 1 the data violates the shapes, 2 a file or setting is unusable (one line, as
+`path:line: message` for a file, never a traceback), always before anything is written.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -17,40 +20,38 @@ from gunicorn.app.base import BaseApplication
 from tqdm import tqdm
 
 from server import create_app
-from server.description import publish
-from server.dumps import build_dumps, dumps_dir, ensure_dumps
 from server.content import SourceError
+from server.dataset import Dataset
+from server.dumps import build_dumps, ensure_dumps
+from server.settings import BUILD, LOAD, SERVE, SETTINGS, VALIDATE, Settings, SettingsError, markdown_table
+from server.store import BACKENDS, MemoryStore, StoreError, StoreNotLoaded, StoreUnavailable
 from server.store.load import load
-from server.settings import STORES, Settings, SettingsError
-from server.store import StoreError, StoreNotLoaded, StoreUnavailable
 from server.validation import ValidationFailed, validate
 
 EXIT_VIOLATIONS, EXIT_UNUSABLE = 1, 2
+LISTEN_BACKLOG = 2048  # gunicorn's default
 
 
-def content_options(command):
-    """The flags every command shares; each falls back to COOPGRAPH_* then defaults."""
-    options = [
-        click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-                     help="Project folder holding ontology/, data/, shapes/ [COOPGRAPH_ROOT]."),
-        click.option("--base-iri", help="IRI the relative IRIs resolve against [COOPGRAPH_BASE_IRI]."),
-    ]
-    return functools.reduce(lambda decorated, option: option(decorated), reversed(options), command)
-
-
-def store_options(command):
-    """The flags choosing the store (see `coopgraph load`); each falls back to COOPGRAPH_* then defaults."""
-    options = [
-        click.option("--store", type=click.Choice(STORES),
-                     help="memory: read the content at start; disk, remote: what `coopgraph load` filled "
-                          "[COOPGRAPH_STORE, memory]."),
-        click.option("--store-path", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder of the on-disk store [COOPGRAPH_STORE_PATH, VAR_DIR/store]."),
-        click.option("--remote-endpoint", help="Query URL of the remote SPARQL store [COOPGRAPH_REMOTE_ENDPOINT]."),
-        click.option("--remote-update-endpoint",
-                     help="Its update URL, for load [COOPGRAPH_REMOTE_UPDATE_ENDPOINT, .../query -> .../update]."),
-    ]
-    return functools.reduce(lambda decorated, option: option(decorated), reversed(options), command)
+def setting_flags(command_name: str):
+    """The flags of the settings `command_name` takes, each falling back to COOPGRAPH_* then its default."""
+    def decorate(command):
+        for row in reversed(SETTINGS):
+            flag = row.metadata["flag"]
+            if not flag or command_name not in row.metadata["commands"]:
+                continue
+            help_text = f"{row.metadata['help']} [COOPGRAPH_{row.name.upper()}]".replace("`", "")
+            if row.type == "bool":  # a flag turning a default-on setting off
+                option = click.option(flag, row.name, flag_value=False, default=None, help=help_text)
+            else:
+                kind = {"int": int, "float": float}.get(row.type)
+                if "Path" in row.type:
+                    kind = click.Path(path_type=Path)
+                if row.name == "store":
+                    kind = click.Choice(list(BACKENDS))
+                option = click.option(flag, row.name, type=kind, help=help_text)
+            command = option(command)
+        return command
+    return decorate
 
 
 def settings_from(**flags) -> Settings:
@@ -66,83 +67,15 @@ def fail(message: str, code: int = EXIT_UNUSABLE):
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main():
-    """coopgraph: publish Turtle files as Linked Data."""
-
-
-@main.command("validate")
-@content_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "turtle"]), default="text",
-              show_default=True, help="How to print the report.")
-def validate_command(output_format, **flags):
-    """Check the data against the SHACL shapes (exit 1 on violations)."""
-    try:
-        report = validate(settings_from(**flags))
-    except SourceError as error:
-        fail(str(error))
-    click.echo(getattr(report, output_format)(), nl=False)
-    sys.exit(0 if report.conforms else EXIT_VIOLATIONS)
-
-
-@main.command("serve")
-@content_options
-@store_options
-@click.option("--host", help="Interface to listen on [COOPGRAPH_HOST, 127.0.0.1].")
-@click.option("--port", type=int, help="Port to listen on [COOPGRAPH_PORT, 8000].")
-@click.option("--workers", type=int, help="Gunicorn worker processes [COOPGRAPH_WORKERS, 2].")
-@click.option("--no-validate", "validate_on_start", flag_value=False, default=None,
-              help="Serve without validating first.")
-def serve_command(host, port, workers, validate_on_start, **flags):
-    """Serve the dataset with gunicorn. Without --base-iri, IRIs are http://HOST:PORT/."""
-    settings = settings_from(host=host, port=port, workers=workers, validate_on_start=validate_on_start, **flags)
-    app = app_or_exit(settings)  # before binding: a failure leaves the port free
-    state = app.extensions["coopgraph"]
-    if settings.validate_on_start:  # only validated data is dumped
-        with exits_on_os_error():
-            ensure_dumps(state, dumps_dir(settings), progress=show_progress(),
-                         log=lambda message: click.echo(f"coopgraph: {message}", err=True))
-    publish(state)  # the description into graph/meta, before the workers fork
-    click.echo(f"coopgraph: serving {settings.base_iri} (version {app.extensions['coopgraph'].version})", err=True)
-    GunicornServer(app, settings).run()
-
-
-@main.command("build")
-@content_options
-@store_options
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the dumps into [VAR_DIR/dumps, the one serve uses].")
-def build_command(out, **flags):
-    """Validate, then write the dumps and manifest.json. Nothing is written unless the data conforms;
-    files are replaced atomically, so a server beside never serves half a file."""
-    settings = settings_from(validate_on_start=True, **flags)  # a build always validates
-    app = app_or_exit(settings)
-    folder = (out or dumps_dir(settings)).resolve()
-    with exits_on_os_error():
-        try:
-            manifest = build_dumps(app.extensions["coopgraph"], folder, progress=show_progress())
-        except (StoreUnavailable, StoreError) as error:  # the store went away mid-build
-            fail(f"{error}; the dumps in {folder} are as they were")
-    click.echo(f"coopgraph: {len(manifest.files)} dumps of version {manifest.dataset_version} in {folder}", err=True)
-    for file in manifest.files:
-        click.echo(f"{file.sha256}  {file.bytes:>10}  {file.name}")
-
-
-def app_or_exit(settings: Settings):
-    """The application, or an exit: 1 with the report on violations, 2 naming the unreadable file."""
-    try:
-        return create_app(settings)
-    except ValidationFailed as failure:
-        fail(failure.report.text(), EXIT_VIOLATIONS)
-    except (SourceError, StoreNotLoaded, StoreUnavailable, StoreError) as error:
-        fail(str(error))
-
-
 @contextlib.contextmanager
-def exits_on_os_error():
-    """A folder that cannot be written exits 2 naming it, not with a traceback."""
+def unusable_is_exit_2():
+    """A setting, file, folder or store that cannot be used exits 2 with one line naming it."""
     try:
         yield
+    except ValidationFailed as failure:
+        fail(failure.report.text(), EXIT_VIOLATIONS)
+    except (SettingsError, SourceError, StoreNotLoaded, StoreUnavailable, StoreError) as error:
+        fail(str(error))
     except OSError as error:
         fail(f"{error.filename or '?'}: {error.strerror or error}")
 
@@ -152,47 +85,127 @@ def show_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
-@main.command("load")
-@content_options
-@store_options
-@click.option("--no-validate", "validate_on_start", flag_value=False, default=None,
-              help="Load without validating first.")
-@click.option("--remote-graph-store",
-              help="Graph Store Protocol URL of the remote store, 'auto' (…/store on Oxigraph) or 'none' "
-                   "(SPARQL Update only) [COOPGRAPH_REMOTE_GRAPH_STORE, auto].")
-def load_command(validate_on_start, **flags):
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """coopgraph: publish Turtle files as Linked Data."""
+
+
+@main.command(VALIDATE)
+@setting_flags(VALIDATE)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "turtle"]), default="text",
+              show_default=True, help="How to print the report.")
+def validate_command(output_format, **flags):
+    """Check the data against the SHACL shapes (exit 1 on violations)."""
+    settings = settings_from(**flags)
+    with unusable_is_exit_2():
+        settings.check_content()
+        report = validate(settings)
+    click.echo(getattr(report, output_format)(), nl=False)
+    sys.exit(0 if report.conforms else EXIT_VIOLATIONS)
+
+
+@main.command(BUILD)
+@setting_flags(BUILD)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to build the dumps in [the one `serve` uses for this base IRI].")
+def build_command(out, **flags):
+    """Validate, then write the dumps and manifest.json as a new build, made current only when complete:
+    nothing is written unless the data conforms, and a server running beside keeps serving its own."""
+    settings = settings_from(validate_on_start=True, **flags)  # a build always validates
+    folder = (out or settings.dumps_dir).resolve()
+    with unusable_is_exit_2():
+        dataset = Dataset.load(settings)
+        try:
+            manifest = build_dumps(dataset, folder, progress=show_progress())
+        except (StoreUnavailable, StoreError) as error:  # the store went away mid-build
+            fail(f"{error}; the dumps in {folder} are as they were")
+    click.echo(f"coopgraph: {len(manifest.files)} dumps of version {manifest.dataset_version} for "
+               f"{settings.base_iri} in {folder}", err=True)
+    for file in manifest.files:
+        click.echo(f"{file.sha256}  {file.bytes:>10}  {file.name}")
+
+
+@main.command(LOAD)
+@setting_flags(LOAD)
+def load_command(**flags):
     """Validate, then fill the on-disk or remote store from ontology/, data/ and shapes/.
     The previous store stays as it was unless the whole load succeeds; restart servers to see the new one."""
-    settings = settings_from(validate_on_start=validate_on_start, **flags)
-    if settings.store == "memory":
+    settings = settings_from(**flags)
+    if settings.store == MemoryStore.name:
         fail("the memory store is filled when the server starts: load needs --store disk or --store remote")
-    if settings.validate_on_start:
-        try:
+    with unusable_is_exit_2():
+        settings.check_content()
+        if settings.validate_on_start:
             report = validate(settings)
-        except SourceError as error:
-            fail(str(error))
-        if not report.conforms:
-            fail(report.text(), EXIT_VIOLATIONS)
-    with exits_on_os_error(), tqdm(unit=" statements", unit_scale=True, disable=not show_progress(),
-                                   desc="load", leave=False) as bar:
-        try:
+            if not report.conforms:
+                fail(report.text(), EXIT_VIOLATIONS)
+        with tqdm(unit=" statements", unit_scale=True, disable=not show_progress(), desc="load", leave=False) as bar:
             loaded = load(settings, progress=bar.update)
-        except (SourceError, StoreUnavailable, StoreError) as error:
-            fail(str(error))
     phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in loaded.phases.items())
-    click.echo(f"coopgraph: loaded {loaded.quads} quads of version {loaded.version} into the {loaded.store} "
-               f"store at {loaded.where} in {loaded.seconds:.1f} s"
+    click.echo(f"coopgraph: loaded {loaded.quads} quads of version {loaded.version} for {settings.base_iri} into "
+               f"the {loaded.store} store at {loaded.where} in {loaded.seconds:.1f} s"
                + (f" ({phases}; graphs sent to {loaded.via})" if phases else ""), err=True)
 
 
-class GunicornServer(BaseApplication):
-    """Runs an already built app in gunicorn, so the store is loaded once, before
-    forking, and shared copy-on-write by the workers (preload_app)."""
+@main.command(SERVE)
+@setting_flags(SERVE)
+def serve_command(**flags):
+    """Serve the dataset with gunicorn. Without --base-iri, IRIs are http://HOST:PORT/."""
+    settings = settings_from(**flags)
+    listener = listen(settings)  # first: nothing is built for a port that cannot be served
+    with unusable_is_exit_2():
+        dataset = Dataset.load(settings)
+        if settings.validate_on_start:  # only validated data is dumped
+            ensure_dumps(dataset, settings.dumps_dir, progress=show_progress(),
+                         log=lambda message: click.echo(f"coopgraph: {message}", err=True))
+        app = create_app(settings, dataset)
+    click.echo(f"coopgraph: serving {settings.base_iri} (version {dataset.version}) "
+               f"on {settings.host}:{settings.port}", err=True)
+    GunicornServer(app, settings, listener).run()
 
-    def __init__(self, app, settings: Settings):
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="As the README's table.")
+def settings_command(markdown):
+    """List every setting: its variable, flag, default and meaning (the README's table)."""
+    if markdown:
+        click.echo(markdown_table(), nl=False)
+        return
+    for row in SETTINGS:
+        flag = f" ({row.metadata['flag']})" if row.metadata["flag"] else ""
+        click.echo(f"COOPGRAPH_{row.name.upper()}{flag}: {row.metadata['help']}".replace("`", ""))
+
+
+def listen(settings: Settings) -> socket.socket:
+    """A socket listening on the settings' host and port, for gunicorn to serve on; exits 2 when it cannot."""
+    where = f"{settings.host}:{settings.port}"
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM,
+                                                                 flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as error:
+        fail(f"cannot listen on {where}: the host is unknown ({error})")
+    listener = socket.socket(family, kind, protocol)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+        listener.listen(LISTEN_BACKLOG)
+    except OSError as error:
+        listener.close()
+        if error.errno == errno.EADDRINUSE:
+            fail(f"cannot listen on {where}: the port is in use (another server?); choose another with --port")
+        fail(f"cannot listen on {where}: {error.strerror or error}")
+    return listener
+
+
+class GunicornServer(BaseApplication):
+    """Runs an already built app in gunicorn on an already bound socket, so the store is loaded once,
+    before forking, and shared copy-on-write by the workers (preload_app)."""
+
+    def __init__(self, app, settings: Settings, listener: socket.socket):
         self.application = app
+        self.listener = listener  # referenced: its descriptor is what gunicorn serves on
         self.options = {
-            "bind": f"{settings.host}:{settings.port}",
+            "bind": f"fd://{listener.fileno()}",
             "workers": settings.workers,
             # Threads keep a worker responsive while another request waits on a slow query.
             "worker_class": "gthread",

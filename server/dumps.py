@@ -1,4 +1,5 @@
-"""The dumps: the published dataset written to files, atomically, with a manifest of their sizes and checksums.
+"""The dumps: the published dataset written to files, with a manifest of their sizes and checksums,
+as immutable builds a server pins for its whole life.
 
 Building validates nothing itself: its callers (`coopgraph build`, `serve` at start-up) validate first,
 so a failed validation never reaches this module and the previous dumps stay as they were.
@@ -7,10 +8,17 @@ The store is read once: each published graph as N-Triples the store itself write
 in-memory stores (see Snapshot). Every dump is then written from those by pyoxigraph, two at a time
 (pyoxigraph releases the GIL while it writes), with no Python per statement.
 
-Every file is written to a hidden temporary name in the output folder, fsynced, and renamed only once
-all of them are written; the manifest is renamed last. A reader therefore sees either the old file or
-the new one, never half of one, and a failed build leaves nothing behind. A lock file serialises builds
-sharing a folder (a `coopgraph build` beside a starting server).
+A dumps folder (`Settings.dumps_dir`, one per base IRI, or `coopgraph build --out`) holds:
+
+* `builds/<time>/`: one build, its files and `manifest.json`; never changed once it is there;
+* `current`: a symbolic link to the newest build, swapped atomically;
+* `.build.lock`: serialises builds (a `coopgraph build` beside a starting server).
+
+A build is written into a hidden folder, fsynced, renamed into `builds/` and made current only when
+complete, so a failed build leaves nothing behind and changes nothing served. A server pins the build
+that is current when it starts (`pin`, a shared lock on the build's `.pin` file held as long as the
+server runs) and serves that one: a build beside a running server never changes what it answers.
+Builds that are neither current nor pinned are removed after each build.
 
 The generated description (`{base}graph/meta`) is never dumped: it gives the dumps' checksums.
 """
@@ -22,8 +30,8 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
@@ -33,20 +41,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph
-from pyoxigraph import RdfFormat
 from tqdm import tqdm
 
-from server.content import DATA, ONTOLOGY, SHAPES, sources_mtime
+from server.content import sources_mtime
+from server.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Format
+from server.graphs import DATA, META, ONTOLOGY, SHAPES
 from server.settings import Settings
 from server.store import StoreError
 
 if TYPE_CHECKING:
-    from server.state import AppState
+    from server.dataset import Dataset
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
-META = "meta"  # the named graph of the description, left out of every dump
-LOCK = ".build.lock"
+MANIFEST_FORMAT = 2
+BUILDS, CURRENT, LOCK, PIN = "builds", "current", ".build.lock", ".pin"
 PUBLIC_FILE_MODE = 0o644
 WORKERS = 2  # dumps written at once; each keeps a core busy
 
@@ -56,22 +64,30 @@ DATASET, KNOWLEDGE_GRAPH = "dataset", "knowledge graph"
 
 @dataclass(frozen=True)
 class Dump:
-    name: str
-    media_type: str  # of the RDF inside, before any gzip
+    stem: str
+    format: Format
     holds: str  # DATASET, KNOWLEDGE_GRAPH, or a graph's short name
-    rdf_format: RdfFormat
     gzipped: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.stem}.{self.format.extension}" + (".gz" if self.gzipped else "")
+
+    @property
+    def media_type(self) -> str:
+        """Of the RDF inside, before any gzip."""
+        return self.format.media_type
 
     @property
     def format_name(self) -> str:
         # pyoxigraph writes JSON-LD expanded: full IRIs, no context.
-        name = "JSON-LD (expanded)" if self.rdf_format == RdfFormat.JSON_LD else self.rdf_format.name
+        name = "JSON-LD (expanded)" if self.format is JSON_LD else self.format.name
         return f"{name}, gzipped" if self.gzipped else name
 
     @property
     def prefixes_apply(self) -> bool:
         """Whether the dump abbreviates IRIs with the content's prefixes (expanded JSON-LD does not)."""
-        return self.rdf_format in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+        return self.format in (TURTLE, TRIG, RDF_XML)
 
     @property
     def served_type(self) -> str:
@@ -80,14 +96,14 @@ class Dump:
 
 
 DUMPS: tuple[Dump, ...] = (
-    Dump("coopgraph.trig", "application/trig", DATASET, RdfFormat.TRIG),
-    Dump("coopgraph.nq.gz", "application/n-quads", DATASET, RdfFormat.N_QUADS, gzipped=True),
-    Dump("coopgraph.ttl", "text/turtle", KNOWLEDGE_GRAPH, RdfFormat.TURTLE),
-    Dump("coopgraph.nt.gz", "application/n-triples", KNOWLEDGE_GRAPH, RdfFormat.N_TRIPLES, gzipped=True),
-    Dump("coopgraph.jsonld", "application/ld+json", KNOWLEDGE_GRAPH, RdfFormat.JSON_LD),
-    Dump("coopgraph.rdf", "application/rdf+xml", KNOWLEDGE_GRAPH, RdfFormat.RDF_XML),
-    Dump("ontology.ttl", "text/turtle", ONTOLOGY, RdfFormat.TURTLE),
-    Dump("shapes.ttl", "text/turtle", SHAPES, RdfFormat.TURTLE),
+    Dump("coopgraph", TRIG, DATASET),
+    Dump("coopgraph", N_QUADS, DATASET, gzipped=True),
+    Dump("coopgraph", TURTLE, KNOWLEDGE_GRAPH),
+    Dump("coopgraph", N_TRIPLES, KNOWLEDGE_GRAPH, gzipped=True),
+    Dump("coopgraph", JSON_LD, KNOWLEDGE_GRAPH),
+    Dump("coopgraph", RDF_XML, KNOWLEDGE_GRAPH),
+    Dump("ontology", TURTLE, ONTOLOGY),
+    Dump("shapes", TURTLE, SHAPES),
 )
 DUMPS_BY_NAME = {dump.name: dump for dump in DUMPS}
 
@@ -129,13 +145,21 @@ class Manifest:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
 
 
-def dumps_dir(settings: Settings) -> Path:
-    """Where `serve` keeps and serves the dumps."""
-    return settings.var_dir / "dumps"
+@dataclass(frozen=True)
+class Pinned:
+    """The build a server serves for its whole life, locked against removal while `lock` is open."""
+
+    folder: Path
+    manifest: Manifest
+    lock: BinaryIO
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
 
 
 def read_manifest(folder: Path) -> Manifest | None:
-    """The manifest of the last build in `folder`, or None if there is none usable
+    """The manifest of the build in `folder`, or None if there is none usable
     (missing, unreadable, from another manifest format, or naming a file it should not)."""
     try:
         raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -152,6 +176,18 @@ def read_manifest(folder: Path) -> Manifest | None:
     return manifest
 
 
+def current_build(root: Path) -> Path | None:
+    """The folder `root/current` points to, if it is a build."""
+    link = root / CURRENT
+    target = link.resolve()
+    return target if link.is_symlink() and target.parent == (root / BUILDS).resolve() and target.is_dir() else None
+
+
+def current_manifest(root: Path) -> Manifest | None:
+    build = current_build(root)
+    return read_manifest(build) if build else None
+
+
 def file_is_current(folder: Path, entry: DumpFile) -> bool:
     """Whether `folder/entry.name` is a regular file (not a link) still as the build wrote it."""
     try:
@@ -161,8 +197,15 @@ def file_is_current(folder: Path, entry: DumpFile) -> bool:
     return stat.S_ISREG(info.st_mode) and info.st_size == entry.bytes and info.st_mtime_ns == entry.mtime_ns
 
 
-def staleness(manifest: Manifest | None, settings: Settings, version: str, folder: Path) -> str | None:
-    """Why the dumps in `folder` must be rebuilt, or None when they are current."""
+def describes(manifest: Manifest | None, settings: Settings, version: str) -> bool:
+    """Whether the manifest is of this dataset version under this base IRI."""
+    return manifest is not None and (manifest.base_iri, manifest.dataset_version) == (settings.base_iri, version)
+
+
+def staleness(root: Path, settings: Settings, version: str) -> str | None:
+    """Why the current build of `root` must be replaced, or None when it is current."""
+    build = current_build(root)
+    manifest = read_manifest(build) if build else None
     if manifest is None:
         return "there are no dumps yet"
     if manifest.base_iri != settings.base_iri:
@@ -173,87 +216,128 @@ def staleness(manifest: Manifest | None, settings: Settings, version: str, folde
         return "this version of coopgraph builds other dumps"
     if manifest.built_at.timestamp() < sources_mtime(settings):
         return "a source file is newer than they are"
-    changed = [f.name for f in manifest.files if not file_is_current(folder, f)]
+    changed = [f.name for f in manifest.files if not file_is_current(build, f)]
     if changed:
         return f"{', '.join(changed)} went missing or changed"
     return None
 
 
-def ensure_dumps(state: AppState, folder: Path, *, progress: bool = False,
+def ensure_dumps(dataset: Dataset, root: Path, *, progress: bool = False,
                  log: Callable[[str], None] = lambda message: None) -> Manifest:
-    """The current dumps of `folder`, built first if missing, older than the sources, or of another
-    dataset version or base IRI. The app's store must hold validated content."""
-    with _build_lock(folder):  # a build beside us finishes before we judge its result
-        manifest = read_manifest(folder)
-        reason = staleness(manifest, state.settings, state.version, folder)
+    """The current build of `root`, made first if missing, older than the sources, or of another
+    dataset version or base IRI. The dataset's store must hold validated content."""
+    with _build_lock(root):  # a build beside us finishes before we judge its result
+        reason = staleness(root, dataset.settings, dataset.version)
         if reason is None:
-            return manifest
-        log(f"building the dumps in {folder}: {reason}")
-        return _build_locked(state, folder, progress)
+            return current_manifest(root)
+        log(f"building the dumps in {root}: {reason}")
+        return _build_locked(dataset, root, progress)
 
 
-def build_dumps(state: AppState, folder: Path, *, progress: bool = False) -> Manifest:
-    """Writes every dump of the app's store and the manifest into `folder` (created if needed),
-    atomically. The store must hold validated content. On any error the folder is left as it was."""
-    with _build_lock(folder):
-        return _build_locked(state, folder, progress)
+def build_dumps(dataset: Dataset, root: Path, *, progress: bool = False) -> Manifest:
+    """Writes every dump of the dataset and its manifest as a new build of `root` (created if needed),
+    and makes it current. The store must hold validated content. On any error `root` is left as it was."""
+    with _build_lock(root):
+        return _build_locked(dataset, root, progress)
+
+
+def pin(root: Path) -> Pinned | None:
+    """The current build of `root`, locked against removal for as long as the returned lock stays open
+    (a server keeps it for its life; gunicorn's workers inherit it). None when there is no build."""
+    with _build_lock(root):  # no build may remove it between finding it and locking it
+        build = current_build(root)
+        manifest = read_manifest(build) if build else None
+        if manifest is None:
+            return None
+        lock = open(build / PIN, "rb")
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        return Pinned(build, manifest, lock)
 
 
 @contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "a") as lock:
+def _build_lock(root: Path) -> Iterator[None]:
+    (root / BUILDS).mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         yield
 
 
-def _build_locked(state: AppState, folder: Path, progress: bool) -> Manifest:
-    _remove_leftovers(folder)  # of a build that was killed: we hold the lock, so none is running
-    with tqdm(unit=" statements", unit_scale=True, disable=not progress, desc="dumps", leave=False) as bar, \
-            ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="dumps") as pool:
-        bar.set_postfix_str("reading the store")
-        snapshot = Snapshot.of(state, pool)
-        bar.total = sum(snapshot.statements(dump) for dump in DUMPS)
-        bar.refresh()
-        written = _write_parts(folder, snapshot, pool, bar)
+def _build_locked(dataset: Dataset, root: Path, progress: bool) -> Manifest:
+    builds = root / BUILDS
+    for leftover in builds.glob(".building-*"):  # of a build that was killed: we hold the lock, so none is running
+        shutil.rmtree(leftover, ignore_errors=True)
+    stamp = datetime.now(tz=timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = builds / f".building-{stamp}"
+    folder.mkdir()
     try:
-        manifest = Manifest(state.version, state.settings.base_iri, _now(), tuple(entry for _, entry in written))
-        for part, entry in written:
-            os.replace(part, folder / entry.name)
-        _write_file_atomically(folder / MANIFEST, manifest.json().encode())
-        _fsync_folder(folder)
-        return manifest
+        with tqdm(unit=" statements", unit_scale=True, disable=not progress, desc="dumps", leave=False) as bar, \
+                ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="dumps") as pool:
+            bar.set_postfix_str("reading the store")
+            snapshot = Snapshot.of(dataset, pool)
+            bar.total = sum(snapshot.statements(dump) for dump in DUMPS)
+            bar.refresh()
+            entries = _write_files(folder, snapshot, pool, bar)
+        manifest = Manifest(dataset.version, dataset.settings.base_iri, _now(), entries)
+        _write_file(folder / MANIFEST, lambda output: output.write(manifest.json().encode()))
+        (folder / PIN).touch(mode=PUBLIC_FILE_MODE)
+        folder.chmod(0o755)
+        _fsync(folder)
+        final = builds / stamp
+        folder.rename(final)
+        _point_current_to(root, final)
+        _fsync(root)
     finally:
-        for part, _ in written:
-            part.unlink(missing_ok=True)  # already renamed, unless something failed
+        shutil.rmtree(folder, ignore_errors=True)  # gone already, unless something failed
+    _remove_unpinned(root)
+    return manifest
 
 
-def _write_parts(folder: Path, snapshot: Snapshot, pool: Executor, bar: tqdm) -> list[tuple[Path, DumpFile]]:
-    """Writes every dump to its temporary file in `folder`, as many at once as `pool` runs; returns them
-    with their manifest entries, in DUMPS' order. On any error, removes those written and raises."""
+def _point_current_to(root: Path, build: Path) -> None:
+    temporary = root / f".{CURRENT}-{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(build.relative_to(root))
+    os.replace(temporary, root / CURRENT)  # atomic: a reader sees the old build or the new one
+
+
+def _remove_unpinned(root: Path) -> None:
+    """Removes every build but the current one that no server pins."""
+    current = current_build(root)
+    for build in (root / BUILDS).iterdir():
+        if build == current or build.name.startswith(".") or not build.is_dir():
+            continue
+        try:
+            with open(build / PIN, "rb") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(build, ignore_errors=True)
+        except BlockingIOError:
+            continue  # a server serves it
+        except FileNotFoundError:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def _write_files(folder: Path, snapshot: Snapshot, pool: Executor, bar: tqdm) -> tuple[DumpFile, ...]:
+    """Writes every dump into `folder`, as many at once as `pool` runs; returns their manifest entries,
+    in DUMPS' order. On any error, waits for those already running, and raises (the caller removes the folder)."""
     # The gzipped ones first: they take longest, so the workers finish nearer together.
-    futures = {dump: pool.submit(_write_part, folder, dump, snapshot)
+    futures = {dump: pool.submit(_write_dump, folder, dump, snapshot)
                for dump in sorted(DUMPS, key=lambda dump: not dump.gzipped)}
     try:
         for future in as_completed(futures.values()):
-            _, entry = future.result()
+            entry = future.result()
             bar.set_postfix_str(entry.name, refresh=False)
             bar.update(entry.statements)
     except BaseException:
         for future in futures.values():
             future.cancel()
-        wait(futures.values())  # those already running finish: their files go too
-        for future in futures.values():
-            if not future.cancelled() and future.exception() is None:
-                future.result()[0].unlink(missing_ok=True)
+        wait(futures.values())
         raise
-    return [futures[dump].result() for dump in DUMPS]
+    return tuple(futures[dump].result() for dump in DUMPS)
 
 
-def _write_part(folder: Path, dump: Dump, snapshot: Snapshot) -> tuple[Path, DumpFile]:
-    """Writes one dump to a hidden temporary file in `folder`; returns it with its manifest entry."""
-    with _part_file(folder, dump.name) as raw:
-        hashed = _HashingWriter(raw)
+def _write_dump(folder: Path, dump: Dump, snapshot: Snapshot) -> DumpFile:
+    """Writes one dump into `folder`; returns its manifest entry."""
+    def write(output: BinaryIO) -> _HashingWriter:
+        hashed = _HashingWriter(output)
         if dump.gzipped:
             # No name and a zero time in the gzip header: it holds nothing that changes from one build to the next.
             # Level 6, as gzip(1): twice as fast as 9 here, for files some 8 % larger.
@@ -261,9 +345,12 @@ def _write_part(folder: Path, dump: Dump, snapshot: Snapshot) -> tuple[Path, Dum
                 snapshot.write(dump, compressed)
         else:
             snapshot.write(dump, hashed)
-    part = Path(raw.name)
-    info = part.stat()
-    entry = DumpFile(
+        return hashed
+
+    path = folder / dump.name
+    hashed = _write_file(path, write)
+    info = path.stat()
+    return DumpFile(
         name=dump.name,
         media_type=dump.media_type,
         encoding="gzip" if dump.gzipped else None,
@@ -273,7 +360,16 @@ def _write_part(folder: Path, dump: Dump, snapshot: Snapshot) -> tuple[Path, Dum
         modified=_iso(info.st_mtime),
         mtime_ns=info.st_mtime_ns,
     )
-    return part, entry
+
+
+def _write_file(path: Path, write: Callable[[BinaryIO], object]):
+    """Writes `path` with `write(file)`, readable by all and on disk when this returns; returns what `write` did."""
+    with open(path, "xb") as output:
+        written = write(output)
+        output.flush()
+        os.fchmod(output.fileno(), PUBLIC_FILE_MODE)
+        os.fsync(output.fileno())
+    return written
 
 
 @dataclass(frozen=True)
@@ -298,16 +394,16 @@ class Snapshot:
     prefixes: dict[str, str]  # the content's, as the server publishes them
 
     @classmethod
-    def of(cls, state: AppState, pool: Executor) -> Snapshot:
-        """The snapshot of the app's store; the two stores are filled in `pool`."""
-        settings = state.settings
-        graphs = [graph for graph in state.store.graphs() if graph != settings.graph_iri(META)]
-        texts = {graph: state.store.graph_ntriples(graph) for graph in graphs}
+    def of(cls, source: Dataset, pool: Executor) -> Snapshot:
+        """The snapshot of `source`'s store; the two stores are filled in `pool`."""
+        settings = source.settings
+        graphs = [graph for graph in source.store.graphs() if graph != settings.graph_iri(META)]
+        texts = {graph: source.store.graph_ntriples(graph) for graph in graphs}
         dataset, knowledge_graph = pyoxigraph.Store(), pyoxigraph.Store()
         sizes = pool.submit(_fill_dataset, dataset, texts)
         union = pool.submit(_fill_default_graph, knowledge_graph,
                             [texts.get(settings.graph_iri(name), b"") for name in (DATA, ONTOLOGY)])
-        return cls(dataset, knowledge_graph, sizes.result(), union.result(), settings, dict(state.prefixes))
+        return cls(dataset, knowledge_graph, sizes.result(), union.result(), settings, dict(source.prefixes))
 
     def statements(self, dump: Dump) -> int:
         """How many statements the dump holds: triples, or quads for a dataset dump."""
@@ -320,12 +416,12 @@ class Snapshot:
     def write(self, dump: Dump, output: BinaryIO) -> None:
         prefixes = self.prefixes if dump.prefixes_apply else None
         if dump.holds == DATASET:
-            self.dataset.dump(output, dump.rdf_format, prefixes=prefixes)
+            self.dataset.dump(output, dump.format.rdf_format, prefixes=prefixes)
         elif dump.holds == KNOWLEDGE_GRAPH:
-            self.knowledge_graph.dump(output, dump.rdf_format, from_graph=pyoxigraph.DefaultGraph(), prefixes=prefixes)
+            self.knowledge_graph.dump(output, dump.format.rdf_format, from_graph=pyoxigraph.DefaultGraph(), prefixes=prefixes)
         else:
             graph = pyoxigraph.NamedNode(self.settings.graph_iri(dump.holds))
-            self.dataset.dump(output, dump.rdf_format, from_graph=graph, prefixes=prefixes)
+            self.dataset.dump(output, dump.format.rdf_format, from_graph=graph, prefixes=prefixes)
 
 
 def _fill_dataset(dataset: pyoxigraph.Store, texts: dict[str, bytes]) -> dict[str, int]:
@@ -349,7 +445,7 @@ def _fill_default_graph(store: pyoxigraph.Store, texts: list[bytes]) -> int:
 def _load(store: pyoxigraph.Store, text: bytes, graph: str | None = None) -> None:
     try:
         # Lenient: the store wrote these IRIs from content validated when it was loaded.
-        store.load(text, RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph) if graph else None, lenient=True)
+        store.load(text, pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.NamedNode(graph) if graph else None, lenient=True)
     except SyntaxError as error:
         raise StoreError(f"the store gave malformed N-Triples for {graph or 'a graph'}: {error}") from None
 
@@ -371,35 +467,8 @@ class _HashingWriter:
         self.raw.flush()
 
 
-@contextmanager
-def _part_file(folder: Path, name: str) -> Iterator[BinaryIO]:
-    """A hidden temporary file standing for `name` in `folder`: readable by all and on disk when the
-    block ends, removed if it fails. The caller renames it."""
-    with tempfile.NamedTemporaryFile("wb", dir=folder, prefix=f".{name}.", suffix=".part", delete=False) as raw:
-        try:
-            yield raw
-            raw.flush()
-            os.fchmod(raw.fileno(), PUBLIC_FILE_MODE)  # temporary files start private
-            os.fsync(raw.fileno())
-        except BaseException:
-            Path(raw.name).unlink(missing_ok=True)
-            raise
-
-
-def _write_file_atomically(path: Path, data: bytes) -> None:
-    with _part_file(path.parent, path.name) as part:
-        part.write(data)
-    os.replace(part.name, path)
-
-
-def _remove_leftovers(folder: Path) -> None:
-    for name in [*DUMPS_BY_NAME, MANIFEST]:
-        for part in folder.glob(f".{name}.*.part"):
-            part.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Makes the renames themselves durable."""
+def _fsync(folder: Path) -> None:
+    """Makes the names in `folder` (renames, new files) durable."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from server.describe import Linker, Names, collation_key, short_name
+from server.links import Linker
+from server.names import Names, collation_key, short_name
 from server.state import AppState
 
 
@@ -26,26 +27,27 @@ class ClassEntry:
 
 
 def cached(state: AppState, key: tuple, build: Callable):
-    return state.cache.get_or_build((*key, state.version), build)
+    """`build()`, kept in the app's cache under `key` and the dataset version."""
+    return state.cache.get_or_build((*key, state.dataset.version), build)
 
 
 def term_names(state: AppState) -> Names:
     """Names of the ontology's terms, for labelling properties and classes."""
     return cached(state, ("term-names",), lambda: Names(
-        (row["term"], row["naming"], row["name"]) for row in state.store.run_file("labels-of-terms")))
+        (row["term"], row["naming"], row["name"]) for row in state.dataset.store.run_file("labels-of-terms")))
 
 
 def class_counts(state: AppState) -> dict[str, int]:
     """Instances per class in the data, sub-classes' instances included."""
     return cached(state, ("class-counts",), lambda: {
-        row["class"].value: int(row["instances"].value) for row in state.store.run_file("class-counts")})
+        row["class"].value: int(row["instances"].value) for row in state.dataset.store.run_file("class-counts")})
 
 
 def superclasses(state: AppState) -> dict[str, set[str]]:
     """Each class's direct named super-classes."""
     def build():
         found: dict[str, set[str]] = defaultdict(set)
-        for row in state.store.run_file("class-hierarchy"):
+        for row in state.dataset.store.run_file("class-hierarchy"):
             found[row["class"].value].add(row["superclass"].value)
         return dict(found)
     return cached(state, ("superclasses",), build)
@@ -80,7 +82,7 @@ def class_tree(state: AppState, language: str, linker: Linker) -> tuple[ClassEnt
     def entry(iri: str, ancestors: frozenset[str]) -> ClassEntry:
         below = [entry(child, ancestors | {iri}) for child in children.get(iri, ()) if child not in ancestors]
         return ClassEntry(iri, names.of(iri, language), counts[iri],
-                          linker.local(browse_path(iri, state.prefixes)), tuple(sorted(below, key=entry_key)))
+                          linker.local(browse_path(iri, state.dataset.prefixes)), tuple(sorted(below, key=entry_key)))
 
     return tuple(sorted((entry(iri, frozenset()) for iri in roots), key=entry_key))
 
@@ -90,7 +92,7 @@ def featured_classes(state: AppState, language: str, linker: Linker) -> tuple[Cl
     all entities of that kind belong to, or else the one most of them belong to."""
     def build():
         sizes, by_kind = {}, defaultdict(dict)
-        for row in state.store.run_file("class-kinds"):
+        for row in state.dataset.store.run_file("class-kinds"):
             kind, count = row["kind"].value, int(row["instances"].value)
             if row["class"] is None:
                 sizes[kind] = count
@@ -111,7 +113,7 @@ def featured_classes(state: AppState, language: str, linker: Linker) -> tuple[Cl
 
     names = term_names(state)
     return tuple(sorted(
-        (ClassEntry(iri, names.of(iri, language), size, linker.local(browse_path(iri, state.prefixes)), kind=kind)
+        (ClassEntry(iri, names.of(iri, language), size, linker.local(browse_path(iri, state.dataset.prefixes)), kind=kind)
          for kind, iri, size in cached(state, ("featured-classes",), build)),
         key=entry_key))
 
@@ -138,7 +140,7 @@ def instances_of(state: AppState, class_iri: str, language: str) -> list[tuple[s
     """The (name, IRI) of every instance of a class in the data, sorted by name."""
     def build():
         names, members = Names(), {}
-        for row in state.store.run_file("class-instances", **{"class": class_iri}):
+        for row in state.dataset.store.run_file("class-instances", **{"class": class_iri}):
             members[row["instance"].value] = row["instance"]
             if row["name"] is not None:
                 names.add(row["instance"], row["naming"], row["name"])

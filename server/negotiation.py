@@ -1,113 +1,114 @@
-"""Choosing a representation: media type from ``Accept``, language from ``Accept-Language``.
+"""Negotiated documents, the policy every resource under the base IRI follows.
 
-Parsing is Werkzeug's (RFC 9110 q-values and wildcards), never regular expressions of our own.
-This module only decides; building the bytes is ``representations``'s job.
+* A resource's IRI (`/id/agreement/x`, `/def`, `/shapes`, `/graph/data`, `/dataset`) answers
+  `303 See Other` to its document in the format the `Accept` header prefers (`/doc/agreement/x.ttl`,
+  `/def.html`…); a document URL without an extension (`/doc/agreement/x`) does the same.
+* A document URL with an extension serves exactly that format, whatever `Accept` says.
+* Elsewhere (`/dumps/`, `/.well-known/void`, `/sparql`) `format=` (an extension, name or media type)
+  overrides `Accept`; either way, nothing acceptable is a 406 listing the types on offer, in the body
+  and in `Link` headers, with the same words everywhere.
+* Headers and conditional requests: server/http.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Callable, Sequence
 
-from pyoxigraph import QueryResultsFormat, RdfFormat
-from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from flask import Response, redirect, request
+from werkzeug.exceptions import NotAcceptable, NotFound
 
+from server.formats import DOCUMENT_FORMATS, HTML, Format, choose_format, format_for_extension, format_named, \
+    not_offered, prefixes_used
+from server.http import alternates_link, finish
+from server.i18n import language_query, reader_language
+from server.links import Linker
+from server.state import app_state
 
-@dataclass(frozen=True)
-class Format:
-    """One representation an RDF resource, or a SPARQL query's results, can be given in."""
-
-    name: str
-    extension: str
-    media_type: str
-    # pyoxigraph's writer for this format, or None where another writer is used (HTML, compacted JSON-LD).
-    rdf_format: RdfFormat | None = None
-    # Other media types clients use for the same format.
-    aliases: tuple[str, ...] = ()
-    # pyoxigraph's writer for SPARQL SELECT/ASK results in this format, None for RDF formats.
-    results_format: QueryResultsFormat | None = None
-
-    @property
-    def media_types(self) -> tuple[str, ...]:
-        return (self.media_type, *self.aliases)
+FORMAT_PARAMETER = "format"
 
 
-HTML = Format("HTML", "html", "text/html")
-TURTLE = Format("Turtle", "ttl", "text/turtle", RdfFormat.TURTLE)
-# Plain-JSON clients get JSON-LD: it is JSON, and compacted it reads as such.
-JSON_LD = Format("JSON-LD", "jsonld", "application/ld+json", aliases=("application/json",))
-RDF_XML = Format("RDF/XML", "rdf", "application/rdf+xml", RdfFormat.RDF_XML)
-N_TRIPLES = Format("N-Triples", "nt", "application/n-triples", RdfFormat.N_TRIPLES)
+class NotAcceptableHere(NotAcceptable):
+    """A 406 that says which types this resource does come in, and links them."""
 
-# Order matters: with equal preference (``*/*``, or no Accept at all) the first one wins,
-# so a browser or a bare curl gets the page and RDF clients say what they want.
-DOCUMENT_FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
-RDF_FORMATS: tuple[Format, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
+    def __init__(self, asked: str, offered: Sequence[Format], variants: Sequence[tuple[str, Format]] = ()):
+        super().__init__(not_offered(asked, offered))
+        self.variants = variants
 
-# SPARQL SELECT/ASK results. JSON first: the default when a client states no preference.
-SPARQL_JSON = Format("JSON", "srj", "application/sparql-results+json",
-                     aliases=("application/json",), results_format=QueryResultsFormat.JSON)
-SPARQL_XML = Format("XML", "srx", "application/sparql-results+xml",
-                    aliases=("application/xml", "text/xml"), results_format=QueryResultsFormat.XML)
-SPARQL_CSV = Format("CSV", "csv", "text/csv", results_format=QueryResultsFormat.CSV)
-SPARQL_TSV = Format("TSV", "tsv", "text/tab-separated-values", results_format=QueryResultsFormat.TSV)
-RESULTS_FORMATS: tuple[Format, ...] = (SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
-
-LANGUAGES: tuple[str, ...] = ("en", "fr", "zh")
-DEFAULT_LANGUAGE = "en"
+    def get_headers(self, environ=None, scope=None):
+        headers = [*super().get_headers(environ, scope), ("Vary", "Accept")]
+        return headers + [("Link", alternates_link(self.variants))] if self.variants else headers
 
 
-def choose_format(accept: MIMEAccept, offered: Sequence[Format] = DOCUMENT_FORMATS) -> Format | None:
-    """The offered format the client prefers, or None when nothing acceptable is offered (a 406).
-
-    A request with no ``Accept`` header accepts anything, so it gets the first offered format.
-    """
-    if not accept:
-        return offered[0]
-    by_media_type = {media_type: fmt for fmt in offered for media_type in fmt.media_types}
-    # Parameters other than q (`text/turtle; charset=utf-8`) would make Werkzeug match nothing;
-    # every format here is UTF-8, so the media type alone decides.
-    accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
-    best = accept.best_match(list(by_media_type))
-    return by_media_type.get(best) if best else None
-
-
-def format_for_extension(extension: str, offered: Iterable[Format] = DOCUMENT_FORMATS) -> Format | None:
-    return next((fmt for fmt in offered if fmt.extension == extension), None)
+def negotiate(offered: Sequence[Format], variants: Sequence[tuple[str, Format]] = (), *,
+              parameters=None) -> Format:
+    """The format a request asks for among `offered`: `format=` (in `parameters`, the query string
+    unless given) else `Accept`. Raises NotAcceptableHere when it asks for none of them."""
+    requested = (request.args if parameters is None else parameters).get(FORMAT_PARAMETER)
+    if requested:
+        fmt = format_named(requested, offered)
+        asked = f"format={requested!r}"
+    else:
+        fmt = choose_format(request.accept_mimetypes, offered)
+        asked = f"None of the media types in Accept ({request.headers.get('Accept', '')})"
+    if fmt is None:
+        raise NotAcceptableHere(asked, offered, variants)
+    return fmt
 
 
-def format_named(name: str, offered: Iterable[Format]) -> Format | None:
-    """A format from a ``format=`` override: its extension, name, media type, media subtype or
-    structured-syntax suffix, case-insensitively. So ``rdf+xml`` and ``turtle`` (what SPARQLWrapper
-    sends) work, and ``xml`` or ``json`` mean RDF/XML or JSON-LD where only RDF formats are offered."""
-    wanted = name.strip().lower()
-    offered = list(offered)
-    exact = next((fmt for fmt in offered if wanted in (fmt.extension, fmt.name.lower(), *fmt.media_types)), None)
-    return exact or next((fmt for fmt in offered if wanted in _subtype_names(fmt)), None)
+def variants(stem: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> list[tuple[str, Format]]:
+    """The document URLs of a resource: its stem (`/doc/agreement/x`) with each format's extension."""
+    return [(f"{stem}.{fmt.extension}", fmt) for fmt in formats]
 
 
-def _subtype_names(fmt: Format) -> set[str]:
-    """``application/rdf+xml`` -> {"rdf+xml", "xml"}."""
-    subtypes = {media_type.split("/", 1)[1] for media_type in fmt.media_types}
-    return subtypes | {subtype.rsplit("+", 1)[1] for subtype in subtypes if "+" in subtype}
+def split_extension(path: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> tuple[str, Format | None]:
+    """`agreement/x.ttl` -> (`agreement/x`, TURTLE); `agreement/x` -> (`agreement/x`, None).
+    An extension no format has is a 404 that lists the ones that exist."""
+    stem, dot, extension = path.rpartition(".")
+    if not dot or "/" in extension:
+        return path, None
+    fmt = format_for_extension(extension, formats)
+    if fmt is None:
+        known = ", ".join("." + fmt.extension for fmt in formats)
+        raise NotFound(f"No format has the extension .{extension}; this server writes {known}.")
+    return stem, fmt
 
 
-def choose_language(
-    accept_languages: LanguageAccept,
-    override: str | None = None,
-    supported: Sequence[str] = LANGUAGES,
-    default: str = DEFAULT_LANGUAGE,
-) -> str:
-    """The language to label things in: ``?lang=`` first, then ``Accept-Language``, then the default.
-
-    Werkzeug matches ``fr-FR`` to ``fr`` and honours q-values; an unsupported override is ignored
-    rather than refused, because a label in another language is still a useful page.
-    """
-    if override and override.lower() in supported:
-        return override.lower()
-    return accept_languages.best_match(list(supported), default=default) or default
+def see_other(stem: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> Response:
+    """303 to the variant of `stem` the client prefers, keeping the query string (e.g. `?lang=zh`)."""
+    offered = variants(stem, formats)
+    fmt = choose_format(request.accept_mimetypes, formats)
+    if fmt is None:
+        raise NotAcceptableHere(f"None of the media types in Accept ({request.headers.get('Accept', '')})",
+                                formats, offered)
+    query = request.query_string.decode("latin-1")
+    response = redirect(f"{stem}.{fmt.extension}" + (f"?{query}" if query else ""), code=303)
+    return finish(response, alternates=offered)
 
 
-def available_types(offered: Iterable[Format] = DOCUMENT_FORMATS) -> list[str]:
-    """What a 406 lists."""
-    return [fmt.media_type for fmt in offered]
+def document(stem: str, fmt: Format, build: Callable[[], bytes], *, formats: Sequence[Format] = DOCUMENT_FORMATS,
+             **finishing) -> Response:
+    """The document `stem` in `fmt`, its bytes built by `build` unless the client's copy is current.
+    The replay keeps the finished response; `finishing` goes to http.finish (tag, last_modified)."""
+    return respond(fmt, build, alternates=[(url, other) for url, other in variants(stem, formats) if other is not fmt],
+                   **finishing)
+
+
+def respond(fmt: Format, build: Callable[[], bytes], *, vary: Sequence[str] = ("Accept",), **finishing) -> Response:
+    """A response in `fmt` built by `build`; HTML says its language and varies on Accept-Language."""
+    response = Response(content_type=fmt.content_type)
+    if fmt is HTML:
+        response.content_language = reader_language()
+        vary = (*vary, "Accept-Language")
+    return finish(response, body=build, vary=vary, **finishing)
+
+
+def rdf_document(triples, fmt: Format, prefixes=None, context=None) -> bytes:
+    """Triples in an RDF format, with the prefixes they use and the dataset's JSON-LD context."""
+    dataset = app_state().dataset
+    return fmt.write(triples, prefixes=prefixes_used(triples, prefixes or dataset.prefixes),
+                     context=context or dataset.jsonld_context)
+
+
+def linker(here: str = "") -> Linker:
+    """Links for the current page; a `?lang=` choice is carried along to this site's pages."""
+    return Linker(app_state().settings.base_iri, query=language_query(), here=here)

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from server.describe import (RDF, RDF_TYPE, RDFS, Linker, Names, PageBuilder, Property, Value,
-                             collation_key, in_best_language, pick_by_language, short_name, sort_key)
-
-OWL = "http://www.w3.org/2002/07/owl#"
-SH = "http://www.w3.org/ns/shacl#"
+from server.entity_page import PageBuilder, Property, Value
+from server.links import Linker
+from server.names import Names, collation_key, in_best_language, pick_by_language, short_name, sort_key
+from server.namespaces import DCTERMS, OWL, RDF, RDF_TYPE, RDFS, SH, SKOS
 
 CLASS_TYPES = frozenset((OWL + "Class", RDFS + "Class"))
 PROPERTY_TYPES = frozenset(OWL + name for name in (
@@ -28,7 +27,7 @@ PROPERTY_TYPES = frozenset(OWL + name for name in (
     "FunctionalProperty", "InverseFunctionalProperty", "AsymmetricProperty", "ReflexiveProperty",
     "IrreflexiveProperty")) | {RDF + "Property"}
 SHAPE_TYPES = frozenset((SH + "NodeShape", SH + "PropertyShape"))
-COMMENTS = (RDFS + "comment", "http://purl.org/dc/terms/description", "http://www.w3.org/2004/02/skos/core#definition")
+COMMENTS = (RDFS + "comment", DCTERMS + "description", SKOS + "definition")
 
 # (UI text key, predicate, read backwards?) for the facts a term's section lists, in this order.
 CLASS_FACTS = (

@@ -14,6 +14,9 @@ It is what an HTTP cache in front of the server would do, kept deliberately narr
 * keyed by the raw request path (so `%2F` and `/` stay apart, as the views tell them apart), the query string and the
   values of every header in `KEYED_HEADERS`, whatever the response varies on: a superset is always safe;
 * bounded in bytes (LRU); one cache per application, which holds one dataset version for its life.
+
+It is the only place finished documents are kept: the app's cache (server/cache.py) holds what they
+are built from (descriptions, indexes), never their bytes, so nothing is kept twice.
 """
 
 from __future__ import annotations
@@ -22,25 +25,17 @@ import threading
 from collections.abc import Callable, Iterable
 
 from cachetools import LRUCache
-from flask import Request
 
-from server.representations import CONDITIONAL_HEADERS
-
-SHAREABLE = "coopgraph.shareable"  # the environ key a view sets
+from server.http import CONDITIONAL_HEADERS, SHAREABLE
 
 # The request headers any replayable response may depend on (WSGI names), and their HTTP names.
 KEYED_HEADERS = {"HTTP_ACCEPT": "accept", "HTTP_ACCEPT_LANGUAGE": "accept-language",
                  "HTTP_ACCEPT_ENCODING": "accept-encoding"}
 REPLAYED_STATUSES = ("200", "303")
 ENTRY_OVERHEAD = 500  # bytes counted for an entry's key and headers
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
-
-
-def mark_shareable(request: Request) -> None:
-    """Lets the middleware replay this request's response to identical requests of the same dataset version."""
-    request.environ[SHAREABLE] = True
 
 
 class ResponseReplay:

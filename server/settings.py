@@ -1,30 +1,67 @@
-"""One settings object, built from defaults, `COOPGRAPH_*` variables and CLI flags.
+"""Every setting, once: the fields of `Settings` are the table, each with its default and its help.
 
-Precedence, strongest first: explicit overrides (CLI flags) > environment > defaults.
+From that table come the `COOPGRAPH_<NAME>` environment variables, the command-line flags of each
+command (server/cli.py), the README's settings table (`coopgraph settings --markdown`, checked by a
+test), and the SPARQL endpoint's advertised limits (`LIMITS`). Precedence, strongest first: flags >
+environment > defaults. A bad value is a SettingsError whose message is one line for a person.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from server.graphs import DEFAULT_GRAPH
+from server.graphs import CONTENT_GRAPHS, DEFAULT_GRAPH
 
 ENV_PREFIX = "COOPGRAPH_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Hosts meaning "every interface": not an address a client can use in an IRI.
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
-# remote_graph_store's values that are not URLs (server/graph_store.py says what they do).
+# remote_graph_store's values that are not URLs (server/store/graph_store.py says what they do).
 GRAPH_STORE_AUTO, GRAPH_STORE_NONE = "auto", "none"
+
+# The commands a flag belongs to.
+VALIDATE, BUILD, LOAD, SERVE = "validate", "build", "load", "serve"
+EVERY_COMMAND = (VALIDATE, BUILD, LOAD, SERVE)
+STORE_COMMANDS = (BUILD, LOAD, SERVE)
 
 
 class SettingsError(ValueError):
     """A setting has a value the server cannot work with."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How the SPARQL endpoint advertises a limit setting: a term of `{base}sparql#` with its words."""
+
+    term: str
+    label: str
+    unit: str
+    comment: str
+
+    def shown(self, value: int | float) -> str:
+        number = f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{number} {self.unit}".rstrip()
+
+
+def setting(default: Any = None, *, help: str, factory: Callable[[], Any] | None = None, flag: str | None = None,
+            commands: tuple[str, ...] = (), shown: str | None = None, minimum: float | None = None,
+            maximum: float | None = None, limit: Limit | None = None):
+    """One row of the table: a dataclass field whose metadata says how people set it and what it means.
+    `flag` is the command-line flag of `commands`; `shown` the default as the README writes it."""
+    metadata = {"help": help, "flag": flag, "commands": commands, "shown": shown, "minimum": minimum,
+                "maximum": maximum, "limit": limit}
+    if factory is not None:
+        return field(default_factory=factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 def default_title() -> dict[str, str]:
@@ -64,80 +101,137 @@ DEFAULT_THEMES = (
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable. Folders left as None derive from `root`;
-    `base_iri` left as None derives from host and port, so every IRI the
-    server shows resolves on the server itself."""
+    """Everything configurable. Values left as None derive from others: folders from `root` (and the
+    base IRI), the base IRI from host and port, so every IRI a local server shows resolves on it."""
 
-    root: Path = PROJECT_ROOT
-    ontology_dir: Path | None = None
-    data_dir: Path | None = None
-    shapes_dir: Path | None = None
-    var_dir: Path | None = None
-    # The SPARQL UI's example queries (*.rq, first line `# Question: …`).
-    examples_dir: Path | None = None
-    base_iri: str | None = None
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 2
-    validate_on_start: bool = True
-    # Limits for the public SPARQL endpoint.
-    query_timeout_s: float = 10.0
-    max_query_bytes: int = 64 * 1024
-    max_result_rows: int = 10_000
-    max_response_bytes: int = 16 * 1024 * 1024
-    query_workers: int = 2
-    query_memory_mb: int = 1024
-    # Where the triples live: "memory" (read from the content folders at start), "disk" (a store
-    # `coopgraph load` filled, at store_path, default var/store) or "remote" (a SPARQL 1.1 server).
-    store: str = "memory"
-    store_path: Path | None = None
-    remote_endpoint: str | None = None  # its query URL, e.g. http://127.0.0.1:7878/query
-    remote_update_endpoint: str | None = None  # for `coopgraph load`; default: the query URL's .../update
-    # Its SPARQL 1.1 Graph Store Protocol URL, for `coopgraph load`: a URL, "none" (SPARQL Update only)
-    # or "auto" (…/query → …/store on an Oxigraph server; see server/graph_store.py).
-    remote_graph_store: str = GRAPH_STORE_AUTO
-    remote_timeout_s: float = 10.0
-    title: dict[str, str] = field(default_factory=default_title)
-    # The dataset's VoID/DCAT description: texts keyed by language, IRIs, an ISO date.
-    description: dict[str, str] = field(default_factory=default_description)
-    license: str = "https://creativecommons.org/licenses/by/4.0/"
-    publisher: dict[str, str] = field(default_factory=default_publisher)
-    publisher_iri: str | None = None  # None: a node of the dataset's own page
-    keywords: dict[str, list[str]] = field(default_factory=default_keywords)
-    themes: tuple[str, ...] = DEFAULT_THEMES
-    issued: str = "2026-11-22"
+    root: Path = setting(PROJECT_ROOT, flag="--root", commands=EVERY_COMMAND, shown="the repository",
+                         help="folder holding `ontology/`, `data/`, `shapes/` (each must exist)")
+    ontology_dir: Path | None = setting(shown="`ROOT/ontology`", help="the ontology folder, if not under ROOT")
+    data_dir: Path | None = setting(shown="`ROOT/data`", help="the data folder, if not under ROOT")
+    shapes_dir: Path | None = setting(shown="`ROOT/shapes`", help="the shapes folder, if not under ROOT")
+    examples_dir: Path | None = setting(
+        shown="`ROOT/queries`",
+        help="example queries for the SPARQL and home pages (`*.rq`, first line `# Question: …`)")
+    var_dir: Path | None = setting(flag="--var-dir", commands=EVERY_COMMAND, shown="`ROOT/var`",
+                                   help="where dumps and on-disk stores are written: one folder per base IRI, "
+                                        "`VAR_DIR/sites/<host>_<port>-<hash>/`, so servers on other IRIs never share them")
+    base_iri: str | None = setting(flag="--base-iri", commands=EVERY_COMMAND, shown="`http://HOST:PORT/`",
+                                   help="IRI every relative IRI resolves against; absolute http(s), ending in `/`")
+    host: str = setting("127.0.0.1", flag="--host", commands=EVERY_COMMAND,
+                        help="where `serve` listens, and the default base IRI's host (`0.0.0.0` gives "
+                             "127.0.0.1: pass `--base-iri` for a public name)")
+    port: int = setting(8000, flag="--port", commands=EVERY_COMMAND, minimum=1, maximum=65535,
+                        help="where `serve` listens, and the default base IRI's port: every command reads it, "
+                             "so `build` and `load` make what a `serve` on that port serves")
+    workers: int = setting(2, flag="--workers", commands=(SERVE,), minimum=1, help="gunicorn worker processes")
+    validate_on_start: bool = setting(True, flag="--no-validate", commands=(LOAD, SERVE),
+                                      help="validate before loading or serving; violations stop it "
+                                           "(`--no-validate` skips it, and `serve` then builds no dumps)")
+    query_timeout_s: float = setting(10.0, minimum=0.001, help="time per SPARQL query, in seconds", limit=Limit(
+        "timeoutSeconds", "time per query", "s", "A query still running after this many seconds is stopped; the client gets a 504."))
+    max_query_bytes: int = setting(64 * 1024, shown="64 KiB", minimum=1, help="longest SPARQL query", limit=Limit(
+        "maxQueryBytes", "query length", "bytes", "A longer query (in UTF-8 bytes) is refused with a 413."))
+    max_result_rows: int = setting(10_000, minimum=1, help="result rows or triples per query", limit=Limit(
+        "maxResultRows", "result rows", "", "Results are cut after this many rows (or triples); a cut response "
+                                             "carries the header Coopgraph-Result-Truncated: max-rows=N."))
+    max_response_bytes: int = setting(16 * 1024 * 1024, shown="16 MiB", minimum=1, help="largest SPARQL response",
+                                      limit=Limit("maxResponseBytes", "response size", "bytes",
+                                                  "Results larger than this many bytes are refused with a 503."))
+    query_memory_mb: int = setting(1024, minimum=1, help="memory per query worker beyond what it inherits, in MB",
+                                   limit=Limit("memoryLimitMegabytes", "memory per query", "MB",
+                                               "A query needing more memory than this is stopped; the client gets a 503."))
+    query_workers: int = setting(2, minimum=1, help="SPARQL worker processes per web worker", limit=Limit(
+        "queryWorkers", "query workers", "", "Queries run at once per server process; more wait their turn."))
+    store: str = setting("memory", flag="--store", commands=STORE_COMMANDS,
+                         help="where the triples live: `memory` (read from the content folders at start), "
+                              "`disk` or `remote` (what `coopgraph load` filled)")
+    store_path: Path | None = setting(flag="--store-path", commands=STORE_COMMANDS, shown="the site's `store/`",
+                                      help="the on-disk store's folder")
+    remote_endpoint: str | None = setting(flag="--remote-endpoint", commands=STORE_COMMANDS, shown="none",
+                                          help="the remote store's SPARQL query URL, e.g. "
+                                               "`http://127.0.0.1:7878/query`")
+    remote_update_endpoint: str | None = setting(
+        flag="--remote-update-endpoint", commands=STORE_COMMANDS, shown="the query URL with `/query` → `/update`",
+        help="its update URL, used by `coopgraph load` and for `graph/meta`")
+    remote_graph_store: str = setting(
+        GRAPH_STORE_AUTO, flag="--remote-graph-store", commands=(LOAD,),
+        help="its SPARQL 1.1 Graph Store Protocol URL, used by `coopgraph load` (Oxigraph `…/store`, Fuseki "
+             "`…/DATASET/data`); `auto`: the query URL with `/query` → `/store` when the server there is "
+             "Oxigraph, else SPARQL Update; `none`: SPARQL Update only")
+    remote_timeout_s: float = setting(10.0, minimum=0.001,
+                                      help="deadline of each request to the remote store, in seconds (the SPARQL "
+                                           "endpoint uses `QUERY_TIMEOUT_S`)")
+    title: dict[str, str] = setting(factory=default_title, shown="en/fr titles",
+                                    help="the dataset's title, a JSON object keyed by language")
+    description: dict[str, str] = setting(factory=default_description, shown="en/fr texts",
+                                          help="the dataset's description (VoID/DCAT), a JSON object keyed by language")
+    license: str = setting("https://creativecommons.org/licenses/by/4.0/", shown="CC BY 4.0",
+                           help="the license IRI")
+    publisher: dict[str, str] = setting(factory=default_publisher, shown="en/fr names",
+                                        help="the publisher's name, a JSON object keyed by language")
+    publisher_iri: str | None = setting(shown="none (`{base}dataset#publisher`)", help="the publisher's IRI")
+    keywords: dict[str, list[str]] = setting(factory=default_keywords, shown="en/fr keywords",
+                                             help="`{\"en\": [...], \"fr\": [...]}`")
+    themes: tuple[str, ...] = setting(DEFAULT_THEMES, shown="EU data themes GOVE, INTR, REGI",
+                                      help="a JSON list of `dcat:theme` IRIs")
+    issued: str = setting("2026-11-22", help="first publication date")
 
     def __post_init__(self) -> None:
-        root = Path(self.root).resolve()
+        try:
+            root = Path(self.root).expanduser().resolve()
+        except (OSError, RuntimeError) as error:
+            raise SettingsError(f"root {self.root}: {error}") from None
+        var_dir = Path(self.var_dir or root / "var").expanduser().resolve()
+        base_iri = self.base_iri or _base_iri_for(self.host, self.port)
         derived = {
             "root": root,
-            "ontology_dir": self.ontology_dir or root / "ontology",
-            "data_dir": self.data_dir or root / "data",
-            "shapes_dir": self.shapes_dir or root / "shapes",
-            "var_dir": self.var_dir or root / "var",
-            "examples_dir": self.examples_dir or root / "tests" / "queries",
-            "base_iri": self.base_iri or _base_iri_for(self.host, self.port),
-            "store_path": self.store_path or Path(self.var_dir or root / "var") / "store",
+            "ontology_dir": Path(self.ontology_dir or root / "ontology").resolve(),
+            "data_dir": Path(self.data_dir or root / "data").resolve(),
+            "shapes_dir": Path(self.shapes_dir or root / "shapes").resolve(),
+            "var_dir": var_dir,
+            "examples_dir": Path(self.examples_dir or root / "queries").resolve(),
+            "base_iri": base_iri,
+            "store_path": Path(self.store_path or var_dir / "sites" / site_name(base_iri) / "store").resolve(),
             "remote_update_endpoint": self.remote_update_endpoint or _update_endpoint_for(self.remote_endpoint),
         }
         for name, value in derived.items():
-            if name.endswith("_dir") or name == "store_path":
-                value = Path(value).resolve()
             object.__setattr__(self, name, value)  # frozen: only here
+        for row in dataclasses.fields(self):
+            _check_range(row, getattr(self, row.name))
         _check_base_iri(self.base_iri)
         _check_store(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
-        """Settings from `COOPGRAPH_<FIELD>` variables; overrides that are not
-        None (typically CLI flags) win over the environment."""
+        """Settings from `COOPGRAPH_<FIELD>` variables; overrides that are not None (typically CLI
+        flags) win over the environment."""
         values = {}
-        for f in dataclasses.fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
+        for row in dataclasses.fields(cls):
+            raw = environ.get(env_name(row))
             if raw is not None and raw != "":
-                values[f.name] = _convert(f.name, f.type, raw)
+                values[row.name] = _convert(row, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def check_content(self) -> None:
+        """The content folders exist: refuses, before anything is read or written, a root that is not a
+        project (a missing folder, or `data/` given for the project)."""
+        if not self.root.is_dir():
+            raise SettingsError(f"root {self.root}: no such folder")
+        missing = [name for name in CONTENT_GRAPHS if not getattr(self, f"{name}_dir").is_dir()]
+        if missing:
+            raise SettingsError(f"{self.root} has no {', '.join(name + '/' for name in missing)} folder: the root "
+                                "must be a project folder holding ontology/, data/ and shapes/")
+
+    # Folders of this base IRI.
+    @property
+    def site_dir(self) -> Path:
+        return self.var_dir / "sites" / site_name(self.base_iri)
+
+    @property
+    def dumps_dir(self) -> Path:
+        """Where `serve` keeps and serves the dumps, and `build` writes them by default."""
+        return self.site_dir / "dumps"
 
     # IRIs the server mints. All of them live under the base IRI.
     def graph_iri(self, name: str) -> str:
@@ -153,6 +247,10 @@ class Settings:
         return f"{self.base_iri}dataset"
 
     @property
+    def sparql_endpoint(self) -> str:
+        return f"{self.base_iri}sparql"
+
+    @property
     def ontology_iri(self) -> str:
         return f"{self.base_iri}def"
 
@@ -163,23 +261,74 @@ class Settings:
     def entity_iri(self, type_: str, slug: str) -> str:
         return f"{self.base_iri}id/{type_}/{slug}"
 
+    def limits(self) -> list[tuple[Limit, int | float]]:
+        """The SPARQL endpoint's limits, each with how it is advertised."""
+        return [(row.metadata["limit"], getattr(self, row.name)) for row in limit_settings()]
+
+
+SETTINGS: tuple[dataclasses.Field, ...] = dataclasses.fields(Settings)
+
+
+def limit_settings() -> tuple[dataclasses.Field, ...]:
+    return tuple(row for row in SETTINGS if row.metadata["limit"])
+
+
+def env_name(row: dataclasses.Field) -> str:
+    return ENV_PREFIX + row.name.upper()
+
+
+def site_name(base_iri: str) -> str:
+    """A folder name for a base IRI: readable, and unique thanks to a hash of the whole IRI."""
+    readable = re.sub(r"[^A-Za-z0-9.-]+", "_", base_iri.split("://", 1)[-1]).strip("_")[:60]
+    return f"{readable}-{hashlib.sha256(base_iri.encode()).hexdigest()[:8]}"
+
+
+def markdown_table() -> str:
+    """The README's table of settings, from the fields' metadata."""
+    lines = ["| setting | flag | default | meaning |", "|---|---|---|---|"]
+    for row in SETTINGS:
+        flag = row.metadata["flag"]
+        commands = row.metadata["commands"]
+        where = "" if not flag else f"`{flag}`" + ("" if commands == EVERY_COMMAND else f" ({', '.join(commands)})")
+        lines.append(f"| `{row.name.upper()}` | {where} | {_shown_default(row)} | {row.metadata['help']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _shown_default(row: dataclasses.Field) -> str:
+    if row.metadata["shown"]:
+        return row.metadata["shown"]
+    value = row.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"`{value}`" if isinstance(value, str) else f"{value:,}".replace(",", " ")
+
 
 def _base_iri_for(host: str, port: int) -> str:
-    return f"http://{'127.0.0.1' if host in WILDCARD_HOSTS else host}:{port}/"
+    host = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+def _check_range(row: dataclasses.Field, value) -> None:
+    minimum, maximum = row.metadata["minimum"], row.metadata["maximum"]
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"at least {minimum:g}"
+        raise SettingsError(f"{row.name} {value!r} must be {bounds}")
 
 
 def _check_base_iri(iri: str) -> None:
-    parts = urlsplit(iri)
+    example = "e.g. 'http://127.0.0.1:8000/'"
+    try:
+        parts = urlsplit(iri)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range or not a number)
+    except ValueError as error:
+        raise SettingsError(f"base IRI {iri!r} is not a valid IRI ({error}); {example}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc or not iri.endswith("/"):
-        raise SettingsError(
-            f"base IRI {iri!r} must be an absolute http(s) IRI ending in '/', "
-            "e.g. 'http://127.0.0.1:8000/'"
-        )
+        raise SettingsError(f"base IRI {iri!r} must be an absolute http(s) IRI ending in '/', {example}")
     if parts.query or parts.fragment:
         raise SettingsError(f"base IRI {iri!r} must have no query or fragment")
-
-
-STORES = ("memory", "disk", "remote")
+    bad = re.search(r'[\s<>"{}|\\^`\x00-\x1f]', iri)
+    if bad:
+        raise SettingsError(f"base IRI {iri!r} holds {bad.group()!r}, which no IRI may hold; {example}")
 
 
 def _update_endpoint_for(query_endpoint: str | None) -> str | None:
@@ -190,13 +339,18 @@ def _update_endpoint_for(query_endpoint: str | None) -> str | None:
 
 
 def _is_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", url)
 
 
 def _check_store(settings: Settings) -> None:
-    if settings.store not in STORES:
-        raise SettingsError(f"store {settings.store!r} must be one of {', '.join(STORES)}")
+    from server.store import BACKENDS  # the registry of backends, which reads settings itself
+
+    if settings.store not in BACKENDS:
+        raise SettingsError(f"store {settings.store!r} must be one of {', '.join(BACKENDS)}")
     for name in ("remote_endpoint", "remote_update_endpoint"):
         url = getattr(settings, name)
         if url is not None and not _is_http_url(url):
@@ -208,13 +362,12 @@ def _check_store(settings: Settings) -> None:
                             "without query, e.g. 'http://127.0.0.1:7878/store'")
     if settings.store == "remote" and not settings.remote_endpoint:
         raise SettingsError("store 'remote' needs remote_endpoint, e.g. COOPGRAPH_REMOTE_ENDPOINT=http://127.0.0.1:7878/query")
-    if settings.remote_timeout_s <= 0:
-        raise SettingsError(f"remote_timeout_s {settings.remote_timeout_s!r} must be positive")
 
 
-def _convert(name: str, type_name: str, raw: str):
-    """Turns an environment string into the field's type (annotations are strings
-    here because of `from __future__ import annotations`)."""
+def _convert(row: dataclasses.Field, raw: str):
+    """Turns an environment string into the field's type (annotations are strings here because of
+    `from __future__ import annotations`)."""
+    type_name = row.type
     try:
         if type_name == "bool":
             lowered = raw.strip().lower()
@@ -235,5 +388,5 @@ def _convert(name: str, type_name: str, raw: str):
         if "Path" in type_name:
             return Path(raw)
         return raw
-    except (ValueError, TypeError) as error:
-        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from error
+    except (ValueError, TypeError):
+        raise SettingsError(f"{env_name(row)}={raw!r} is not a valid {type_name}") from None

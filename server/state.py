@@ -1,16 +1,21 @@
-"""The application's state: built once by create_app, read by the views."""
+"""What create_app keeps for the views, under one extension key, read through one accessor."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from server.cache import ResponseCache
-from server.settings import Settings
-from server.store import Store
+from server.cache import ModelCache
+
+if TYPE_CHECKING:
+    from server.dataset import Dataset
+    from server.examples import Example
+    from server.settings import Settings
+    from server.sparql.workers import QueryExecutor
+    from server.void import Published
 
 EXTENSION_KEY = "coopgraph"
 
@@ -18,22 +23,13 @@ EXTENSION_KEY = "coopgraph"
 @dataclass(frozen=True)
 class AppState:
     settings: Settings
-    store: Store
-    version: str  # dataset fingerprint, for ETags and caches
-    last_modified: datetime  # newest source file (UTC), for Last-Modified
-    # The content files' @prefix declarations (resolved), for readable Turtle and JSON-LD.
-    prefixes: Mapping[str, str] = field(default_factory=dict)
-    # The JSON-LD context of this dataset version: published at /context.jsonld, inlined in JSON-LD.
-    jsonld_context: Mapping = field(default_factory=dict)
-    # Finished descriptions and response bytes, keyed with the dataset version.
-    cache: ResponseCache = field(default_factory=ResponseCache)
+    dataset: Dataset  # the one version every worker answers from
+    published: Published  # its description, and the build of dumps it describes
+    queries: QueryExecutor  # the SPARQL endpoint's worker processes (or direct runner)
+    examples: Mapping[str, Example]  # example queries, by name
+    cache: ModelCache  # what pages are built from, per dataset version (never finished responses)
 
 
 def app_state(app: Flask | None = None) -> AppState:
     """The state of `app`, or of the application handling the current request."""
     return (app or current_app).extensions[EXTENSION_KEY]
-
-
-def template_context() -> dict:
-    """Lets every template read `state` (settings, titles, dataset version)."""
-    return {"state": app_state()}

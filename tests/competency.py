@@ -1,4 +1,4 @@
-"""Comparing an answer to a competency query (tests/queries/NN-name.rq) with its expected file
+"""Comparing an answer to a competency query (queries/NN-name.rq) with its expected file
 (NN-name.json: {"ordered": bool, "rows": [{var: value}]} or {"boolean": b}), whatever ran it.
 
 IRIs under the base compare as relative strings ("id/agreement/x"), blank nodes as "_:id",
@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-QUERIES = Path(__file__).resolve().parent / "queries"
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
 QUERY_FILES = sorted(QUERIES.glob("*.rq"))
 
 

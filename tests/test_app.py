@@ -9,15 +9,15 @@ from server.validation import ValidationFailed
 def test_state_holds_settings_store_and_version(app, settings):
     state = app_state(app)
     assert state.settings is settings
-    assert state.version == state.store.version
-    assert state.last_modified.year >= 2024
+    assert state.dataset.version == state.dataset.store.version
+    assert state.dataset.last_modified.year >= 2024
 
 
 def test_healthz(client, app):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "triples": app_state(app).store.count(),
-                             "version": app_state(app).version}
+    assert response.json == {"status": "ok", "triples": app_state(app).dataset.store.count(),
+                             "version": app_state(app).dataset.version}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 

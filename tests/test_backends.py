@@ -20,16 +20,13 @@ import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pyoxigraph
 import pytest
 import requests
 
-from backends import OxigraphServer
 from conftest import FIXTURES, PROJECT_ROOT, run_cli
 from server import create_app
-from server.description import publish
 from server.store.load import fill_store, load, staging_graph
 from server.content import dataset_version, declared_prefixes
 from server.settings import Settings
@@ -52,9 +49,7 @@ def reference(live_server, tmp_path_factory):
     """An in-process app on the memory store with the live server's base IRI: what every backend must answer."""
     settings = Settings(root=PROJECT_ROOT, base_iri=live_server.base_iri, validate_on_start=False,
                         var_dir=tmp_path_factory.mktemp("reference-var"))
-    app = create_app(settings)
-    publish(app_state(app))  # the description in graph/meta, as `coopgraph serve` puts it there
-    return app.test_client()
+    return create_app(settings).test_client()  # which puts the description in graph/meta, as `serve` does
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +168,7 @@ def test_void_counts_are_the_same_on_every_backend(live_server, reference):
     found = counts(response.content, live_server.base_iri)
     assert found == counts(expected.data, live_server.base_iri)
     # CONSTRUCT gives each triple of the default graph (data + ontology) once, even when both graphs state it.
-    default_graph = reference.application.extensions["coopgraph"].store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    default_graph = app_state(reference.application).dataset.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     assert (VOID + "triples", str(sum(1 for _ in default_graph))) in found
 
 

@@ -1,5 +1,5 @@
-"""Competency queries: each tests/queries/NN-name.rq asks a real question of the dataset, and
-tests/queries/NN-name.json holds the answer the source documents give.
+"""Competency queries: each queries/NN-name.rq asks a real question of the dataset, and
+queries/NN-name.json holds the answer the source documents give.
 
 Here they run in-process on the embedded store (tests/test_sparql_competency.py asks them again
 through the endpoint). The store's answer goes through SPARQL JSON results, so both paths share

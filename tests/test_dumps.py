@@ -23,17 +23,17 @@ from pyoxigraph import Quad, RdfFormat
 from tqdm import tqdm
 
 from conftest import FIXTURES, run_cli
-from server import create_app
-from server.description import publish
-from server.dumps import (
-    DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, Snapshot, build_dumps, ensure_dumps, read_manifest,
-)
-from server.store.load import load
 from server.content import DATA, ONTOLOGY
-from server.representations import compact_jsonld
+from server.dataset import Dataset
+from server.dumps import (
+    BUILDS, DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, PIN, Snapshot, build_dumps,
+    current_build, current_manifest, ensure_dumps, pin, read_manifest,
+)
+from server.jsonld import compact_jsonld
 from server.settings import Settings
-from server.state import app_state
 from server.store import MemoryStore
+from server.store.load import load
+from server.void import publish
 
 EDGE = FIXTURES / "dumps" / "edge"
 # rdflib warns about its own Dataset internals while parsing N-Quads and TriG: noise here.
@@ -93,22 +93,21 @@ def through_rdflib(data: bytes, fmt: str) -> list[Quad]:
     return list(pyoxigraph.parse(dataset.serialize(format="nquads", encoding="utf-8"), format=RdfFormat.N_QUADS))
 
 
-def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file of a folder, hidden ones included, with its bytes and mtime."""
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+def folder_snapshot(folder: Path) -> dict[str, tuple[bytes, int] | str]:
+    """Every file and link below a folder, hidden ones included, with its bytes and mtime (a link: its target)."""
+    return {str(p.relative_to(folder)): str(p.readlink()) if p.is_symlink() else (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_symlink() or p.is_file()}
 
 
 # --- fixtures --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory):
-    """The edge project, loaded, with its dumps built into a temporary var/ folder."""
-    var = tmp_path_factory.mktemp("edge-var")
-    app = create_app(Settings(root=EDGE, var_dir=var))
-    state = app_state(app)
-    folder = var / "dumps"
-    manifest = build_dumps(state, folder)
-    return state, folder, manifest
+    """The edge project, loaded, with its dumps built into a temporary var/ folder: (dataset, the build's
+    folder, its manifest)."""
+    dataset = Dataset.load(Settings(root=EDGE, var_dir=tmp_path_factory.mktemp("edge-var")))
+    manifest = build_dumps(dataset, dataset.settings.dumps_dir)
+    return dataset, current_build(dataset.settings.dumps_dir), manifest
 
 
 def copy_project(source: Path, target: Path) -> Path:
@@ -122,42 +121,42 @@ def copy_project(source: Path, target: Path) -> Path:
 @pytest.mark.parametrize("parser", PARSERS)
 @pytest.mark.parametrize("name", [dump.name for dump in DUMPS])
 def test_every_dump_round_trips(edge, name, parser):
-    state, folder, _ = edge
-    expected = expected_quads(state.store, state.settings, DUMPS_BY_NAME[name].holds)
+    dataset, folder, _ = edge
+    expected = expected_quads(dataset.store, dataset.settings, DUMPS_BY_NAME[name].holds)
     assert expected, "the fixture should give every dump something to hold"
     assert_round_trips((folder / name).read_bytes(), name, parser, expected)
 
 
 def test_the_manifest_gives_each_file_its_size_checksum_and_count(edge):
-    state, folder, manifest = edge
+    dataset, folder, manifest = edge
     assert [f.name for f in manifest.files] == [d.name for d in DUMPS]
     assert read_manifest(folder) == manifest
     on_disk = json.loads((folder / MANIFEST).read_text())
-    assert (on_disk["dataset_version"], on_disk["base_iri"]) == (state.version, state.settings.base_iri)
+    assert (on_disk["dataset_version"], on_disk["base_iri"]) == (dataset.version, dataset.settings.base_iri)
     for entry in manifest.files:
         data = (folder / entry.name).read_bytes()
         assert entry.bytes == len(data)
         assert entry.sha256 == hashlib.sha256(data).hexdigest()
-        assert entry.statements == len(expected_quads(state.store, state.settings, entry.dump.holds))
+        assert entry.statements == len(expected_quads(dataset.store, dataset.settings, entry.dump.holds))
         assert (entry.encoding == "gzip") == entry.name.endswith(".gz")
 
 
 def test_the_knowledge_graph_holds_a_triple_of_both_graphs_once(edge):
-    state, folder, manifest = edge
+    dataset, folder, manifest = edge
     city_label = b'<http://127.0.0.1:8000/def#City> <http://www.w3.org/2000/01/rdf-schema#label> "city"@en .'
     lines = gzip.decompress((folder / "coopgraph.nt.gz").read_bytes()).splitlines()
     assert lines.count(city_label) == 1
     quads = gzip.decompress((folder / "coopgraph.nq.gz").read_bytes()).splitlines()
     assert sum(line.startswith(city_label[:-2]) for line in quads) == 2  # once per named graph
     # Every dump of the knowledge graph counts it once: one statement fewer than the two graphs hold.
-    both = sum(state.store.count(state.settings.graph_iri(graph)) for graph in (DATA, ONTOLOGY))
+    both = sum(dataset.store.count(dataset.settings.graph_iri(graph)) for graph in (DATA, ONTOLOGY))
     for entry in manifest.files:
         if entry.dump.holds == KNOWLEDGE_GRAPH:
             assert entry.statements == both - 1, entry.name
 
 
 def test_the_jsonld_dump_is_expanded_and_the_published_context_compacts_it(edge):
-    state, folder, _ = edge
+    dataset, folder, _ = edge
     text = (folder / "coopgraph.jsonld").read_bytes()
     document = json.loads(text)
     assert isinstance(document, list) and document  # expanded: node objects, no @context, full IRIs
@@ -166,13 +165,13 @@ def test_the_jsonld_dump_is_expanded_and_the_published_context_compacts_it(edge)
     read_by_oxigraph = [Quad(*t) for t in pyoxigraph.parse(text, RdfFormat.JSON_LD)]
     assert canonical(through_rdflib(text, "json-ld")) == canonical(read_by_oxigraph)
     # Compacted with the context /context.jsonld publishes, as entity documents are, it says the same.
-    compacted = compact_jsonld([q.triple for q in read_by_oxigraph], state.jsonld_context)
+    compacted = compact_jsonld([q.triple for q in read_by_oxigraph], dataset.jsonld_context)
     assert json.loads(compacted)["@context"]
     assert canonical(through_rdflib(compacted, "json-ld")) == canonical(through_rdflib(text, "json-ld"))
 
 
 def test_the_progress_bar_counts_every_statement_written(edge, tmp_path, monkeypatch):
-    state, _, _ = edge
+    dataset, _, _ = edge
     bars = {}
 
     class WatchedBar(tqdm):
@@ -181,7 +180,7 @@ def test_the_progress_bar_counts_every_statement_written(edge, tmp_path, monkeyp
             super().close()
 
     monkeypatch.setattr("server.dumps.tqdm", WatchedBar)
-    manifest = build_dumps(state, tmp_path, progress=True)
+    manifest = build_dumps(dataset, tmp_path, progress=True)
     statements = sum(entry.statements for entry in manifest.files)
     assert list(bars.values()) == [(statements, statements)]
 
@@ -197,32 +196,35 @@ def test_a_store_on_disk_or_behind_sparql_gives_the_same_dumps(backend, tmp_path
     settings = Settings(root=EDGE, var_dir=tmp_path / "var", base_iri=f"http://{backend}-{uuid.uuid4().hex[:8]}.test/",
                         store=backend, **store)
     load(settings)
-    manifest = build_dumps(app_state(create_app(settings)), tmp_path / "dumps")
+    manifest = build_dumps(Dataset.load(settings), tmp_path / "dumps")
     reference = MemoryStore.from_sources(settings)
     for entry in manifest.files:
         expected = expected_quads(reference, settings, entry.dump.holds)
         assert entry.statements == len(expected), entry.name
-        assert_round_trips((tmp_path / "dumps" / entry.name).read_bytes(), entry.name, "pyoxigraph", expected)
+        assert_round_trips((current_build(tmp_path / "dumps") / entry.name).read_bytes(), entry.name, "pyoxigraph",
+                           expected)
 
 
 def test_dumps_leave_out_the_description_graph(edge, tmp_path):
-    state, _, _ = edge
-    publish(state)  # puts the description into graph/meta
-    assert state.store.count(state.settings.graph_iri(META)) > 0
-    manifest = build_dumps(state, tmp_path)
-    meta = state.settings.graph_iri(META).encode()
+    dataset, _, _ = edge
+    publish(dataset, tmp_path / "served")  # puts the description into graph/meta
+    assert dataset.store.count(dataset.settings.graph_iri(META)) > 0
+    manifest = build_dumps(dataset, tmp_path / "built")
+    meta = dataset.settings.graph_iri(META).encode()
     for entry in manifest.files:
-        assert meta not in dump_bytes((tmp_path / entry.name).read_bytes(), entry.name), entry.name
+        assert meta not in dump_bytes((current_build(tmp_path / "built") / entry.name).read_bytes(), entry.name), entry.name
 
 
 def test_the_build_command_validates_then_writes_every_dump(tmp_path):
     result = run_cli("build", "--root", str(EDGE), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     listed = [line.split() for line in result.stdout.splitlines()]
-    manifest = read_manifest(tmp_path / "out")
+    manifest = current_manifest(tmp_path / "out")
     assert [(f.sha256, str(f.bytes), f.name) for f in manifest.files] == [tuple(line) for line in listed]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [d.name for d in DUMPS] + [MANIFEST, ".build.lock"])
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".build.lock", BUILDS, "current"]
+    (build,) = (tmp_path / "out" / BUILDS).iterdir()
+    assert current_build(tmp_path / "out") == build
+    assert sorted(p.name for p in build.iterdir()) == sorted([d.name for d in DUMPS] + [MANIFEST, PIN])
 
 
 def test_a_build_that_fails_validation_leaves_the_previous_dumps_untouched(tmp_path):
@@ -253,8 +255,8 @@ def test_a_build_of_unreadable_data_names_the_file_and_line_and_writes_nothing(t
 
 
 def test_a_build_that_fails_midway_leaves_the_folder_as_it_was(edge, tmp_path, monkeypatch):
-    state, _, _ = edge
-    build_dumps(state, tmp_path)
+    dataset, _, _ = edge
+    build_dumps(dataset, tmp_path)
     before = folder_snapshot(tmp_path)
     write, finished = Snapshot.write, []
 
@@ -266,24 +268,26 @@ def test_a_build_that_fails_midway_leaves_the_folder_as_it_was(edge, tmp_path, m
 
     monkeypatch.setattr(Snapshot, "write", write_then_fill_the_disk)
     with pytest.raises(OSError, match="No space left"):
-        build_dumps(state, tmp_path)
+        build_dumps(dataset, tmp_path)
     # The JSON-LD dump is the fifth begun: a worker takes it once it has written one, so three at least are written.
     assert len(finished) >= 3
-    assert folder_snapshot(tmp_path) == before  # no renamed file, no leftover .part file
+    assert folder_snapshot(tmp_path) == before  # no new build, no leftover folder
 
 
-def test_readers_never_see_half_a_file_while_builds_replace_them(tmp_path):
-    """Two versions of the data (two base IRIs) built in turn into one folder while a reader reads:
-    every file read is one a build completed (its checksum is in that build's manifest)."""
-    apps = [app_state(create_app(Settings(root=EDGE, base_iri=iri, validate_on_start=False, var_dir=tmp_path)))
-            for iri in ("http://one.example/", "http://two.example/")]
-    built = [build_dumps(apps[0], tmp_path)]
-    stop, seen, errors = threading.Event(), [], []
+def test_a_pinned_build_never_changes_while_builds_replace_the_current_one(tmp_path):
+    """Two versions of the data (two base IRIs) built in turn into one folder while readers pin the current
+    build and read it, as servers do: every file read is as its pinned manifest says, a build a reader
+    pinned before the builds began is still whole after them, and unpinned old builds are removed."""
+    datasets = [Dataset.load(Settings(root=EDGE, base_iri=iri, validate_on_start=False, var_dir=tmp_path))
+                for iri in ("http://one.example/", "http://two.example/")]
+    built = [build_dumps(datasets[0], tmp_path)]
+    server = pin(tmp_path)  # a server started before the builds
+    stop, reads, errors = threading.Event(), [], []
 
     def rebuild():
         try:
             for turn in range(1, 7):
-                built.append(build_dumps(apps[turn % 2], tmp_path))
+                built.append(build_dumps(datasets[turn % 2], tmp_path))
         except Exception as error:  # noqa: BLE001 -- reported by the assertion below
             errors.append(error)
         finally:
@@ -292,36 +296,46 @@ def test_readers_never_see_half_a_file_while_builds_replace_them(tmp_path):
     builder = threading.Thread(target=rebuild)
     builder.start()
     while not stop.is_set():
-        for dump in DUMPS:
-            seen.append((dump.name, hashlib.sha256((tmp_path / dump.name).read_bytes()).hexdigest()))
+        reader = pin(tmp_path)
+        try:
+            for entry in reader.manifest.files:
+                reads.append(hashlib.sha256((reader.folder / entry.name).read_bytes()).hexdigest() == entry.sha256)
+        finally:
+            reader.lock.close()
     builder.join()
     assert not errors
-    assert len(seen) > 2 * len(DUMPS)
-    complete = {(entry.name, entry.sha256) for manifest in built for entry in manifest.files}
-    assert not [read for read in seen if read not in complete]
+    assert len(reads) > 2 * len(DUMPS) and all(reads)
+    assert read_manifest(server.folder) == built[0]
+    for entry in built[0].files:
+        assert hashlib.sha256((server.folder / entry.name).read_bytes()).hexdigest() == entry.sha256
     assert {entry.sha256 for entry in built[1].files} != {entry.sha256 for entry in built[2].files}
+    # Left: the pinned build and the current one.
+    assert sorted((tmp_path / BUILDS).iterdir()) == sorted({server.folder, current_build(tmp_path)})
+    server.lock.close()
+    build_dumps(datasets[0], tmp_path)
+    assert list((tmp_path / BUILDS).iterdir()) == [current_build(tmp_path)]
 
 
 def test_ensure_dumps_builds_only_what_is_missing_or_stale(tmp_path):
     root = copy_project(EDGE, tmp_path / "project")
-    state = app_state(create_app(Settings(root=root, var_dir=tmp_path / "var")))
-    folder = tmp_path / "var" / "dumps"
+    dataset = Dataset.load(Settings(root=root, var_dir=tmp_path / "var"))
+    folder = tmp_path / "dumps"
     reasons = []
-    first = ensure_dumps(state, folder, log=reasons.append)
+    first = ensure_dumps(dataset, folder, log=reasons.append)
     assert len(reasons) == 1 and "no dumps yet" in reasons[0]
-    assert ensure_dumps(state, folder, log=reasons.append) == first and len(reasons) == 1
+    assert ensure_dumps(dataset, folder, log=reasons.append) == first and len(reasons) == 1
 
-    (folder / "coopgraph.ttl").unlink()
-    again = ensure_dumps(state, folder, log=reasons.append)
-    assert "coopgraph.ttl went missing" in reasons[-1] and (folder / "coopgraph.ttl").is_file()
+    (current_build(folder) / "coopgraph.ttl").unlink()
+    again = ensure_dumps(dataset, folder, log=reasons.append)
+    assert "coopgraph.ttl went missing" in reasons[-1] and (current_build(folder) / "coopgraph.ttl").is_file()
 
     later = again.built_at.timestamp() + 5
     os.utime(root / "data" / "agreements.ttl", (later, later))
-    ensure_dumps(state, folder, log=reasons.append)
+    ensure_dumps(dataset, folder, log=reasons.append)
     assert "newer" in reasons[-1]
 
-    other = app_state(create_app(Settings(root=root, var_dir=tmp_path / "var", base_iri="http://elsewhere.example/",
-                                          validate_on_start=False)))
+    other = Dataset.load(Settings(root=root, var_dir=tmp_path / "var", base_iri="http://elsewhere.example/",
+                                  validate_on_start=False))
     rebuilt = ensure_dumps(other, folder, log=reasons.append)
     assert "base IRI" in reasons[-1] and rebuilt.base_iri == "http://elsewhere.example/"
     assert len(reasons) == 4
@@ -352,5 +366,5 @@ def test_a_store_failing_mid_build_exits_2_with_a_message_and_writes_nothing(tmp
     assert result.exit_code == 2, result.output
     assert "cannot be reached" in result.output and "are as they were" in result.output
     assert "Traceback" not in result.output
-    written = [path.name for path in out.iterdir() if path.name != ".build.lock"] if out.exists() else []
-    assert written == []
+    assert current_build(out) is None and not [path for path in out.rglob("*") if path.is_file()
+                                                   and path.name != ".build.lock"]

@@ -157,4 +157,5 @@ def test_the_listing_page_names_every_file_with_size_checksum_format_and_date(li
     assert "<time datetime=" in response.text
     as_turtle = requests.get(live_server.url + "dumps/?format=ttl", timeout=TIMEOUT)
     assert as_turtle.headers["Content-Type"].startswith("text/turtle")
-    assert requests.get(live_server.url + "dumps/?format=png", timeout=TIMEOUT).status_code == 400
+    unknown = requests.get(live_server.url + "dumps/?format=png", timeout=TIMEOUT)
+    assert unknown.status_code == 406 and "format='png' is not offered" in unknown.text

@@ -70,7 +70,8 @@ def test_the_page_shows_type_groups_values_sources_and_formats(client):
     html = page(client, "/doc/agreement/evil.html")
     assert '<p class="types"><a href="/def#Agreement">agreement</a></p>' in html
     headings = re.findall(r"<h2>([^<]+)</h2>", html)
-    assert headings == ["Names", "Relations", "Dates", "Details", "Provenance", "Sources"]
+    # "Linked from": the dataset's description names it as an example resource (void:exampleResource).
+    assert headings == ["Names", "Relations", "Dates", "Details", "Provenance", "Sources", "Linked from"]
     assert '<a href="/id/territory/paris">Paris</a>' in html, "values link to their own pages by path"
     assert '<a href="https://example.org/about">https://example.org/about</a>' in html
     assert '<small class="tag" title="datatype">xsd:date</small>' in html
@@ -169,9 +170,9 @@ def test_each_page_is_built_once_per_version(client):
 
 
 def test_the_cache_is_bounded_by_bytes():
-    from server.cache import ResponseCache
+    from server.cache import ModelCache
 
-    cache = ResponseCache(max_bytes=1000)
+    cache = ModelCache(max_bytes=1000)
     assert cache.get_or_build("a", lambda: b"a" * 600) == b"a" * 600
     cache.get_or_build("b", lambda: b"b" * 600)
     assert len(cache) == 1, "the least recently used page made room"

@@ -13,7 +13,9 @@ import pytest
 import rdflib
 
 from server.settings import Settings
-from server.sparql import ASK, CONSTRUCT, DESCRIBE, SELECT, Limits, QueryJob, QueryRefused, QueryRunner, check_query
+from server.formats import ASK, CONSTRUCT, DESCRIBE, SELECT
+from server.sparql.check import QueryRefused, check_query
+from server.sparql.runner import Limits, QueryJob, QueryRunner
 from server.store import MemoryStore
 from tests.conftest import FIXTURES
 from tests.sparql_helpers import Listener
@@ -293,7 +295,7 @@ def test_a_query_without_service_or_from_skips_the_full_check(store, monkeypatch
     def no_full_check(*args):
         raise AssertionError("the screen should have let this query through")
 
-    monkeypatch.setattr("server.sparql.check_query", no_full_check)
+    monkeypatch.setattr("server.sparql.runner.check_query", no_full_check)
     screened = runner(store).run(QueryJob(query, accept=accept))
     assert screened.form == form and screened.media_type == accept
     if form != DESCRIBE:  # DESCRIBE's blank nodes are named afresh on each run
@@ -308,7 +310,7 @@ def test_a_query_without_service_or_from_skips_the_full_check(store, monkeypatch
 def test_a_harmless_mention_of_the_words_takes_the_full_check_and_answers(store, monkeypatch, query):
     calls = []
     real = check_query
-    monkeypatch.setattr("server.sparql.check_query", lambda *args: calls.append(1) or real(*args))
+    monkeypatch.setattr("server.sparql.runner.check_query", lambda *args: calls.append(1) or real(*args))
     assert runner(store, rows=1000).run(QueryJob(query, accept="text/tab-separated-values")).form == SELECT
     assert calls == [1]
 

@@ -1,4 +1,4 @@
-"""Every competency query (tests/queries/*.rq) gives its expected answer through the endpoint of a
+"""Every competency query (queries/*.rq) gives its expected answer through the endpoint of a
 real server, asked the way a researcher would: SPARQLWrapper, POST, JSON results."""
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from server import create_app
-from server.description import IANA_MEDIA_TYPES, publish
-from server.dumps import DUMPS, META, build_dumps, dumps_dir
+from server.dataset import Dataset
+from server.dumps import DUMPS, META, build_dumps
+from server.void import IANA_MEDIA_TYPES
 from server.content import DATA, ONTOLOGY
 from server.settings import Settings
 from server.state import app_state
@@ -36,9 +37,9 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 def edge_app(tmp_path_factory):
     """The edge project served in-process, its dumps built where `serve` keeps them."""
     settings = Settings(root=EDGE, var_dir=tmp_path_factory.mktemp("void-var"))
-    app = create_app(settings)
-    build_dumps(app_state(app), dumps_dir(settings))
-    return app
+    dataset = Dataset.load(settings)
+    build_dumps(dataset, settings.dumps_dir)
+    return create_app(settings, dataset)
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def assert_checksums_match(files: dict[str, dict], download) -> None:
 
 def test_void_counts_equal_sparql_counts(client, edge_app):
     state = app_state(edge_app)
-    assert_void_counts_match(description_of(client.get("/.well-known/void")), state.store, state.settings)
+    assert_void_counts_match(description_of(client.get("/.well-known/void")), state.dataset.store, state.settings)
 
 
 def test_the_description_gives_each_file_its_true_size_and_checksum(client):
@@ -180,10 +181,10 @@ def test_the_description_is_queryable_in_graph_meta_and_says_it_is_not_dumped(cl
     client.get("/.well-known/void")
     state = app_state(edge_app)
     meta = state.settings.graph_iri(META)
-    (row,) = state.store.query(
+    (row,) = state.dataset.store.query(
         f"SELECT ?n ?comment WHERE {{ GRAPH <{meta}> {{ ?d <{VOID.triples}> ?n ; <{rdflib.RDFS.comment}> ?comment "
         f"FILTER(lang(?comment) = 'en') }} }}")
-    assert int(row["n"].value) == sparql_counts(state.store, state.settings)["triples"]
+    assert int(row["n"].value) == sparql_counts(state.dataset.store, state.settings)["triples"]
     assert meta in row["comment"].value and "not part of the dumps" in row["comment"].value
 
 
@@ -224,7 +225,7 @@ def test_the_dataset_page_shows_the_numbers_and_every_dump(client, edge_app):
     response = client.get("/dataset.html")
     assert response.status_code == 200 and response.content_type.startswith("text/html")
     page = response.text
-    counts = sparql_counts(app_state(edge_app).store, app_state(edge_app).settings)
+    counts = sparql_counts(app_state(edge_app).dataset.store, app_state(edge_app).settings)
     assert f"<td>{counts['triples']:,}</td>" in page
     for dump in DUMPS:
         assert f'href="/dumps/{dump.name}"' in page
@@ -238,7 +239,7 @@ def test_the_dataset_page_escapes_what_the_settings_say(tmp_path):
     page = create_app(settings).test_client().get("/dataset.html").text
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page and "a &amp; b" in page
-    assert "No dumps have been built" in page  # none in this var/ folder
+    assert "serves no dumps" in page  # none in this var/ folder
 
 
 def test_the_dataset_page_links_no_iri_it_cannot_safely_follow(tmp_path):
@@ -267,16 +268,23 @@ def test_without_dumps_the_description_has_no_distributions(tmp_path):
     assert number(graph, the_dataset(graph), VOID.triples) > 0
 
 
-def test_a_build_beside_the_server_updates_the_description(edge_app, client):
+def test_a_build_beside_the_server_changes_nothing_it_serves_until_it_restarts(edge_app, client):
+    """A server answers from one version: the build it pinned at start, whatever is built beside it."""
     state = app_state(edge_app)
     before = client.get("/.well-known/void")
-    tag = publish(state).tag
-    manifest = build_dumps(state, dumps_dir(state.settings))  # what `coopgraph build` does beside a server
-    assert publish(state).tag != tag
-    after = client.get("/.well-known/void", headers={"If-None-Match": before.headers["ETag"]})
-    assert after.status_code == 200  # a new description, not a 304
+    served = {name: d["sha256"] for name, d in distributions(description_of(before)).items()}
+    manifest = build_dumps(state.dataset, state.settings.dumps_dir)  # what `coopgraph build` does beside it
     built = {f.name: f.sha256 for f in manifest.files}
-    assert {name: d["sha256"] for name, d in distributions(description_of(after)).items()} == built
+    assert built != served  # blank node labels differ from one build to the next
+    assert client.get("/.well-known/void", headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
+    fresh = edge_app.test_client()  # not the replay's answer: nothing it serves changed
+    assert {name: d["sha256"] for name, d in distributions(description_of(fresh.get("/dumps/?format=ttl"))).items()
+            } == served
+    for name, sha256 in served.items():
+        assert hashlib.sha256(fresh.get(f"/dumps/{name}").data).hexdigest() == sha256
+    restarted = create_app(state.settings, state.dataset).test_client()
+    assert {name: d["sha256"] for name, d in distributions(description_of(restarted.get("/.well-known/void"))).items()
+            } == built
 
 
 # --- against the live server (the real project) -----------------------------------------------------

@@ -25,10 +25,9 @@ from pathlib import Path
 import pyoxigraph
 
 from server.content import declared_prefixes
-from server.description import count_facts, describe
-from server.dumps import dumps_dir, read_manifest
+from server.dumps import current_manifest, describes
 from server.graphs import META, NAMED_GRAPHS
-from server.representations import dataset_jsonld_context
+from server.jsonld import dataset_jsonld_context
 from server.settings import Settings
 from server.store.base import QueryFiles, StoreError, StoreUnavailable
 from server.store.client import SparqlClient
@@ -37,6 +36,7 @@ from server.store.generations import ANSWERS, DATABASE, new_generation
 from server.store.graph_store import GraphStore, graph_store_for
 from server.store.records import ANSWERS_PREDICATE, PREFIXES_KEY, AnswerRecorder, answers_graph
 from server.store.sparql_text import replace_graph_update, with_values
+from server.void import count_facts, describe
 
 CHUNK_TRIPLES = 50_000  # per INSERT DATA request: a few MB
 UPLOAD_TIMEOUT_S = 600.0  # per update request while loading; queries keep remote_timeout_s
@@ -97,8 +97,8 @@ def fill_store(staging: EmbeddedStore, settings: Settings, bulk: bool = False,
         prefixes = declared_prefixes(settings)
         recorder.answers[PREFIXES_KEY] = json.dumps(prefixes)
         dataset_jsonld_context(recorder, prefixes)
-    manifest = read_manifest(dumps_dir(settings))
-    if manifest is not None and (manifest.base_iri, manifest.dataset_version) != (settings.base_iri, staging.version):
+    manifest = current_manifest(settings.dumps_dir)
+    if not describes(manifest, settings, staging.version):
         manifest = None  # dumps of other data: not described
     modified = datetime.fromtimestamp(int(staging.modified), tz=timezone.utc)
     facts = count_facts(recorder or staging, settings)

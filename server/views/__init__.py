@@ -1,9 +1,9 @@
 """The blueprints, registered in this order by create_app. Add yours to BLUEPRINTS."""
 
+from server.views.dataset import dataset
 from server.views.entities import entities
 from server.views.home import home
-from server.views.vocabulary import vocabulary
-from server.views.dumps import dumps
 from server.views.sparql import sparql
+from server.views.vocabulary import vocabulary
 
-BLUEPRINTS = [home, entities, vocabulary, dumps, sparql]
+BLUEPRINTS = [home, entities, vocabulary, dataset, sparql]

@@ -12,12 +12,12 @@ import re
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
-from server.describe import PageBuilder, describe
-from server.indexes import term_names
-from server.negotiation import HTML
+from server.entity_page import PageBuilder, describe
+from server.formats import HTML
+from server.i18n import reader_language
+from server.indexes import cached, term_names
+from server.negotiation import document, linker, rdf_document, see_other, split_extension, variants
 from server.state import app_state
-from server.views.negotiated import (linker, rdf_document, reader_language, see_other, serve, split_extension,
-                                     variants)
 
 entities = Blueprint("entities", __name__)
 
@@ -37,7 +37,7 @@ def entity_document(path: str):
     triples = description_of(iri)
     if fmt is None:
         return see_other(f"/doc/{stem}")
-    return serve(f"/doc/{stem}", fmt, lambda: render(iri, triples, fmt, f"/doc/{stem}"))
+    return document(f"/doc/{stem}", fmt, lambda: render(iri, triples, fmt, f"/doc/{stem}"))
 
 
 def entity_iri(path: str) -> str:
@@ -50,9 +50,9 @@ def entity_iri(path: str) -> str:
 
 
 def description_of(iri: str):
-    """The triples describing `iri` (cached per dataset version); a 404 if the store knows nothing of it."""
+    """The triples describing `iri`; a 404 if the store knows nothing of it."""
     state = app_state()
-    triples = state.cache.get_or_build(("description", iri, state.version), lambda: describe(state.store, iri))
+    triples = cached(state, ("description", iri), lambda: describe(state.dataset.store, iri))
     if not triples:
         raise NotFound(f"This dataset says nothing about <{iri}>.")
     return triples
@@ -62,7 +62,6 @@ def render(iri: str, triples, fmt, stem: str) -> bytes:
     state = app_state()
     if fmt is not HTML:
         return rdf_document(triples, fmt)
-    language = reader_language()
-    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
-                       language=language, linker=linker()).page(iri)
+    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
+                       language=reader_language(), linker=linker()).page(iri)
     return render_template("entity.html", page=page, formats=variants(stem)).encode()

@@ -7,90 +7,36 @@ the page and the results, and writes the response. Checking and running the quer
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from server.describe import Linker, short_name
-from server.negotiation import (
-    DOCUMENT_FORMATS,
-    HTML,
-    RDF_FORMATS,
-    RESULTS_FORMATS,
-    available_types,
-    choose_format,
-    format_named,
-)
-from server.replay import mark_shareable
-from server.representations import finish_response, serialize_triples
-from server.service_description import PREFIXES as SD_PREFIXES
-from server.service_description import default_graph_names, limit_values, service_description, summary
-from server.sparql import (ASK, READ_ONLY, SELECT, TRUNCATED_HEADER, DirectRunner, Limits, QueryJob, QueryPool,
-                           QueryRefused, QueryRunner, cacheable, query_executor)
+from server.examples import Example
+from server.formats import (ASK, DOCUMENT_FORMATS, HTML, RDF_FORMATS, RESULTS_FORMATS, SELECT, choose_format,
+                            format_named, offered)
+from server.http import finish
+from server.indexes import cached
+from server.links import Linker
+from server.names import short_name
+from server.negotiation import FORMAT_PARAMETER, negotiate, respond
+from server.sparql.check import READ_ONLY, QueryRefused
+from server.sparql.runner import TRUNCATED_HEADER, QueryJob, cacheable
+from server.sparql.service_description import PREFIXES as SD_PREFIXES
+from server.sparql.service_description import service_description, summary
 from server.state import app_state
 
 sparql = Blueprint("sparql", __name__)
 
-EXTENSION_KEY = "coopgraph.sparql"
-FORM_TYPE, QUERY_TYPE, UPDATE_TYPE = (
-    "application/x-www-form-urlencoded", "application/sparql-query", "application/sparql-update")
+FORM_TYPE, QUERY_TYPE = "application/x-www-form-urlencoded", "application/sparql-query"
 YASGUI_BUILD = Path(__file__).resolve().parent.parent / "static" / "vendor" / "node_modules" / "@zazuko" / "yasgui" / "build"
 # A GET longer than this would pass gunicorn's request-line limit (4094 bytes): the page posts instead.
 MAX_LINK_LENGTH = 3500
-
-
-@dataclass(frozen=True)
-class Example:
-    name: str  # the file's stem, e.g. "03-agreements-by-year"
-    question: str
-    query: str
-
-
-@dataclass(frozen=True)
-class SparqlState:
-    """The endpoint's share of the app state: its worker pool (or direct runner) and the UI's examples."""
-
-    pool: QueryPool | DirectRunner
-    examples: dict[str, Example]
-
-
-@sparql.record_once
-def _set_up(setup_state) -> None:
-    app = setup_state.app
-    state = app_state(app)
-    runner = QueryRunner(store=state.store, base_iri=state.settings.base_iri,
-                         limits=Limits.from_settings(state.settings),
-                         prefixes=dict(state.prefixes), jsonld_context=dict(state.jsonld_context))
-    app.extensions[EXTENSION_KEY] = SparqlState(query_executor(runner), read_examples(state.settings.examples_dir))
-
-
-def sparql_state() -> SparqlState:
-    return current_app.extensions[EXTENSION_KEY]
-
-
-def read_examples(folder: Path) -> dict[str, Example]:
-    """The competency queries, by name; a file's first line `# Question: …` is its title."""
-    examples = {}
-    for path in sorted(Path(folder).glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        first = text.split("\n", 1)[0]
-        question = first.split(":", 1)[1].strip() if first.lower().startswith("# question:") else path.stem
-        examples[path.stem] = Example(path.stem, question, text)
-    return examples
-
-
-@sparql.before_app_request
-def refuse_updates():
-    """No URL of this server takes SPARQL Update: say so, rather than a 404 or 405."""
-    if request.mimetype == UPDATE_TYPE:
-        abort(403, READ_ONLY)
 
 
 @sparql.route("/sparql", methods=["GET", "POST"])
@@ -101,12 +47,13 @@ def endpoint():
     job, example = operation
     wants_html = _wants_html()
     job = replace(job, for_html=wants_html)
+    # A repeated GET is the replay's to answer (it keeps the finished response); a repeated POST
+    # costs a lookup of its results here. Either way they hold as long as the dataset version.
+    repeatable = cacheable(job)
+    keep = repeatable and (wants_html or request.method == "POST")
     try:
-        # A repeated query costs a lookup: its results hold as long as the dataset version.
-        state = app_state()
-        run = functools.partial(sparql_state().pool.run, job)
-        repeatable = cacheable(job)
-        result = state.cache.get_or_build(("sparql", state.version, job), run) if repeatable else run()
+        run = app_state().queries.run
+        result = cached(app_state(), ("sparql", job), lambda: run(job)) if keep else run(job)
     except QueryRefused as refusal:
         if wants_html:
             return render_query_page(job, example, error=refusal), refusal.status
@@ -117,10 +64,7 @@ def endpoint():
     if result.truncation_header:
         response.headers[TRUNCATED_HEADER] = result.truncation_header
         response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER  # readable by other sites' scripts
-    if repeatable:
-        mark_shareable(request)
-    state = app_state()
-    return finish_response(response, request, version=state.version, last_modified=state.last_modified)
+    return finish(response, vary=(), shareable=repeatable)
 
 
 @sparql.route("/update", methods=["GET", "POST"])
@@ -169,7 +113,7 @@ def read_operation() -> tuple[QueryJob, Example | None] | None:
     return QueryJob(
         query=query,
         accept=request.headers.get("Accept", ""),
-        format_name=params.get("format") or None,
+        format_name=params.get(FORMAT_PARAMETER) or None,
         default_graphs=_graph_names(params, "default-graph-uri"),
         named_graphs=_graph_names(params, "named-graph-uri"),
     ), example
@@ -207,7 +151,7 @@ def _example(params) -> Example | None:
     name = params.get("example")
     if name is None:
         return None
-    examples = sparql_state().examples
+    examples = app_state().examples
     if name not in examples:
         abort(404, f"No example query named {name!r}; there are: {', '.join(examples) or 'none'}.")
     return examples[name]
@@ -227,7 +171,7 @@ def _graph_names(params, name: str) -> tuple[str, ...] | None:
 
 def _wants_html() -> bool:
     """A browser (or format=html) gets a page with a results table; programs get the results."""
-    requested = request.values.get("format")
+    requested = request.values.get(FORMAT_PARAMETER)
     if requested:
         return format_named(requested, [HTML]) is HTML
     return choose_format(request.accept_mimetypes, (*RESULTS_FORMATS, *RDF_FORMATS, HTML)) is HTML
@@ -235,24 +179,14 @@ def _wants_html() -> bool:
 
 def service_page():
     """GET /sparql without a query: the UI for browsers, the service description for RDF clients."""
-    state = app_state()
-    requested = request.args.get("format")
-    if requested:
-        fmt = format_named(requested, DOCUMENT_FORMATS) or abort(
-            406, f"format={requested!r} is not offered here; offered: {', '.join(f.extension for f in DOCUMENT_FORMATS)}.")
-    else:
-        fmt = choose_format(request.accept_mimetypes, DOCUMENT_FORMATS) or abort(
-            406, f"Offered: {', '.join(available_types(DOCUMENT_FORMATS))}.")
+    fmt = negotiate(DOCUMENT_FORMATS)
     if fmt is HTML:
         return render_query_page(None, None)
-    body = state.cache.get_or_build(
-        ("sparql-service-description", state.version, fmt.name),
-        lambda: serialize_triples(service_description(state.settings, state.store), fmt,
-                                  prefixes={**SD_PREFIXES, "service": f"{state.settings.base_iri}sparql#"}),
-    )
-    response = Response(body, mimetype=fmt.media_type)
-    mark_shareable(request)
-    return finish_response(response, request, version=state.version, last_modified=state.last_modified)
+    state = app_state()
+    triples = cached(state, ("sparql-service-description",),
+                     lambda: service_description(state.settings, state.dataset.store))
+    prefixes = {**SD_PREFIXES, "service": f"{state.settings.sparql_endpoint}#"}
+    return respond(fmt, lambda: fmt.write(triples, prefixes=prefixes))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,10 +195,9 @@ def service_page():
 
 def render_query_page(job: QueryJob | None, example: Example | None, *, result=None, error: QueryRefused | None = None):
     state = app_state()
-    settings = state.settings
-    examples = sparql_state().examples
-    query = job.query if job else _starting_query(state.prefixes)
-    table = _table(result, Linker(settings.base_iri), state.prefixes) if result else None
+    settings, prefixes, examples = state.settings, state.dataset.prefixes, state.examples
+    query = job.query if job else _starting_query(prefixes)
+    table = _table(result, Linker(settings.base_iri), prefixes) if result else None
     return render_template(
         "sparql.html",
         query=query,
@@ -276,14 +209,14 @@ def render_query_page(job: QueryJob | None, example: Example | None, *, result=N
         downloads=_downloads(job, example, result) if result else [],
         ran=job is not None,
         summary=summary(settings),
-        limits=limit_values(settings),
-        default_graphs=default_graph_names(settings),
-        named_graphs=state.store.graphs(),
+        limits=settings.limits(),
+        default_graphs=settings.default_graph_iris,
+        named_graphs=state.dataset.store.graphs(),
         yasgui_installed=(YASGUI_BUILD / "yasgui.min.js").is_file(),
         ui_config={
-            "endpoint": f"{settings.base_iri}sparql",
+            "endpoint": settings.sparql_endpoint,
             "query": query,
-            "prefixes": dict(state.prefixes),
+            "prefixes": dict(prefixes),
             "examples": {name: ex.query for name, ex in examples.items()},
         },
     )
@@ -337,11 +270,10 @@ def _cell(term, linker: Linker, prefixes) -> Cell | None:
 def _downloads(job: QueryJob, example: Example | None, result) -> list[tuple[str, str, str]]:
     """(label, href or "", format) for each format the results come in: a link when it is short
     enough for a GET, else a button posting the query (the page renders both)."""
-    offered = RESULTS_FORMATS[:2] if result.form == ASK else RESULTS_FORMATS if result.form == SELECT else RDF_FORMATS
     params = {"example": example.name} if example else {"query": job.query}
     params |= {"default-graph-uri": job.default_graphs or (), "named-graph-uri": job.named_graphs or ()}
     downloads = []
-    for fmt in offered:
+    for fmt in offered(result.form):
         href = f"{request.path}?{urlencode({**params, 'format': fmt.extension}, doseq=True)}"
         downloads.append((fmt.name, href if len(href) <= MAX_LINK_LENGTH else "", fmt.extension))
     return downloads

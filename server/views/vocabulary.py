@@ -12,23 +12,22 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.exceptions import NotFound
 
-from server.describe import PageBuilder, describe
-from server.indexes import browse_path, class_counts, term_names
-from server.content import ONTOLOGY, SHAPES
-from server.negotiation import HTML, JSON_LD
+from server.entity_page import PageBuilder, describe
+from server.formats import HTML, JSON_LD
+from server.graphs import ONTOLOGY, SHAPES
+from server.i18n import reader_language
+from server.indexes import browse_path, cached, class_counts, term_names
+from server.namespaces import VOID
+from server.negotiation import document, linker, rdf_document, respond, see_other, split_extension, variants
 from server.ontology_docs import shapes_doc, vocabulary_doc
-from server.representations import finish_response
 from server.state import app_state
-from server.views.negotiated import (linker, rdf_document, reader_language, see_other, serve, split_extension,
-                                     variants)
 
 vocabulary = Blueprint("vocabulary", __name__)
 
-VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 # The graphs published whole, by the path of their IRI.
 GRAPH_DOCUMENTS = {"/def": ONTOLOGY, "/shapes": SHAPES}
 
@@ -43,7 +42,7 @@ def graph_document():
 @vocabulary.get("/shapes.<extension>")
 def graph_document_variant(extension: str):
     stem, fmt = split_extension(request.path)
-    return serve(stem, fmt, lambda: render_graph_document(GRAPH_DOCUMENTS[stem], fmt, stem))
+    return document(stem, fmt, lambda: render_graph_document(GRAPH_DOCUMENTS[stem], fmt, stem))
 
 
 @vocabulary.get("/graph/<name>")
@@ -51,19 +50,19 @@ def named_graph(name: str):
     stem, fmt = split_extension(name)
     state = app_state()
     iri = state.settings.graph_iri(stem)
-    if iri not in state.store.graphs():
+    graphs = state.dataset.store.graphs()
+    if iri not in graphs:
         raise NotFound(f"This dataset has no named graph <{iri}>; it has "
-                       f"{', '.join('<' + graph + '>' for graph in state.store.graphs())}.")
+                       f"{', '.join('<' + graph + '>' for graph in graphs)}.")
     if fmt is None:
         return see_other(f"/graph/{stem}")
-    return serve(f"/graph/{stem}", fmt, lambda: render_graph_description(iri, fmt, f"/graph/{stem}"))
+    return document(f"/graph/{stem}", fmt, lambda: render_graph_description(iri, fmt, f"/graph/{stem}"))
 
 
 @vocabulary.get("/context.jsonld")
 def context():
-    state = app_state()
-    response = Response(json.dumps(state.jsonld_context, indent=2, ensure_ascii=False), mimetype=JSON_LD.media_type)
-    return finish_response(response, request, version=state.version, last_modified=state.last_modified, vary=())
+    return respond(JSON_LD, lambda: json.dumps(app_state().dataset.jsonld_context, indent=2,
+                                               ensure_ascii=False).encode(), vary=())
 
 
 def render_graph_document(graph: str, fmt, stem: str) -> bytes:
@@ -73,15 +72,14 @@ def render_graph_document(graph: str, fmt, stem: str) -> bytes:
     triples = graph_triples(graph)
     if fmt is not HTML:
         return rdf_document(triples, fmt)
-    language = reader_language()
     document_iri = settings.base_iri + stem.lstrip("/")
-    common = dict(term_names=term_names(state), prefixes=state.prefixes, language=language,
+    common = dict(term_names=term_names(state), prefixes=state.dataset.prefixes, language=reader_language(),
                   linker=linker(here=document_iri))
     if graph == ONTOLOGY:
         links = linker()
         doc = vocabulary_doc(triples, graph_triples(SHAPES), ontology_iri=document_iri,
                              shapes_iri=settings.base_iri + "shapes", class_counts=class_counts(state),
-                             browse_href=lambda iri: links.local(browse_path(iri, state.prefixes)), **common)
+                             browse_href=lambda iri: links.local(browse_path(iri, state.dataset.prefixes)), **common)
         return render_template("vocabulary.html", doc=doc, formats=variants(stem)).encode()
     doc = shapes_doc(triples, shapes_iri=document_iri, **common)
     return render_template("shapes.html", doc=doc, formats=variants(stem)).encode()
@@ -90,17 +88,17 @@ def render_graph_document(graph: str, fmt, stem: str) -> bytes:
 def graph_triples(graph: str) -> tuple[Triple, ...]:
     state = app_state()
     iri = state.settings.graph_iri(graph)
-    return state.cache.get_or_build(("graph", iri, state.version),
-                                    lambda: tuple(state.store.run_file("describe-graph", graph=iri)))
+    return cached(state, ("graph", iri), lambda: tuple(state.dataset.store.run_file("describe-graph", graph=iri)))
 
 
 def render_graph_description(iri: str, fmt, stem: str) -> bytes:
     """What the store says of a named graph, plus its size (void:triples)."""
     state = app_state()
-    size = state.store.count(iri)
-    triples = (*describe(state.store, iri), Triple(NamedNode(iri), NamedNode(VOID_TRIPLES), Literal(size)))
+    store = state.dataset.store
+    size = store.count(iri)
+    triples = (*describe(store, iri), Triple(NamedNode(iri), NamedNode(VOID + "triples"), Literal(size)))
     if fmt is not HTML:
         return rdf_document(triples, fmt)
-    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.prefixes,
+    page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
                        language=reader_language(), linker=linker()).page(iri)
     return render_template("graph.html", page=page, size=size, formats=variants(stem)).encode()

@@ -12,36 +12,23 @@ The HTML page is built from the same triples: names in the reader's language, pr
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from server.links import Linker
+from server.names import (NAMING_PREDICATES, Names, in_best_language, readable_local_name, short_name,
+                          sort_key)
+from server.namespaces import DCTERMS, FOAF, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, XSD
 from server.store import Store
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SCHEMA = "http://schema.org/"
-PROV = "http://www.w3.org/ns/prov#"
-
-RDF_TYPE = RDF + "type"
 REIFICATION = (RDF + "subject", RDF + "predicate", RDF + "object")
 DERIVED_FROM = PROV + "wasDerivedFrom"
 # The sentence a source says a statement with (docs/modelling.md: cg:quote), relative to the base IRI.
 QUOTE = "def#quote"
 
-# What names a resource, most preferred first (the queries fetch the same ones).
-NAMING_PREDICATES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF + "name", SCHEMA + "name")
-# Languages to fall back on when a name is missing in the reader's: English, then French.
-FALLBACK_LANGUAGES = ("en", "fr")
 
 DESCRIPTION_QUERIES = ("describe", "labels-of-neighbours", "inverse-links", "provenance")
 
@@ -60,7 +47,6 @@ GROUP_OF_PREDICATE = {
 PROVENANCE_NAMESPACES = (PROV,)
 DATE_TYPES = frozenset(XSD + name for name in ("date", "dateTime", "gYear", "gYearMonth", "time", "duration"))
 PLAIN_TYPES = frozenset((XSD + "string", RDF + "langString"))
-LINKABLE_SCHEMES = frozenset(("http", "https", "mailto"))
 MAX_NESTING = 3  # blank nodes inside blank nodes: the describe query fetches no deeper
 
 
@@ -72,88 +58,6 @@ def describe(store: Store, iri: str) -> tuple[Triple, ...]:
         found.update(dict.fromkeys(store.run_file(name, resource=iri)))
     return tuple(found)
 
-
-# --- names -------------------------------------------------------------------------------------
-
-class Names:
-    """The names of resources, chosen for a reader: the reader's language, then English, then
-    French, then an untagged name, then any; the predicates in NAMING_PREDICATES order within a
-    language; the IRI's local name, made readable, when nothing names it."""
-
-    def __init__(self, triples: Iterable[tuple[object, object, object]] = ()):
-        self._names: dict[str, list[tuple[int, Literal]]] = defaultdict(list)
-        for subject, predicate, name in triples:
-            self.add(subject, predicate, name)
-
-    def add(self, subject, predicate, name) -> None:
-        predicate_iri = getattr(predicate, "value", predicate)
-        if isinstance(name, Literal) and predicate_iri in NAMING_PREDICATES and isinstance(subject, NamedNode):
-            self._names[subject.value].append((NAMING_PREDICATES.index(predicate_iri), name))
-
-    def known(self, iri: str) -> bool:
-        return iri in self._names
-
-    def of(self, iri: str, language: str) -> str:
-        return self.best(iri, language) or readable_local_name(iri)
-
-    def best(self, iri: str, language: str) -> str | None:
-        names = sorted(self._names.get(iri, ()), key=lambda ranked: (ranked[0], ranked[1].value))
-        literal = pick_by_language([name for _, name in names], language)
-        return literal.value if literal is not None else None
-
-
-def pick_by_language(literals: Sequence[Literal], language: str) -> Literal | None:
-    """The first literal in the reader's language, else in a fallback language, else untagged, else any."""
-    for wanted in (language, *FALLBACK_LANGUAGES):
-        for literal in literals:
-            if literal.language and literal.language.lower().split("-")[0] == wanted:
-                return literal
-    untagged = [literal for literal in literals if not literal.language]
-    return (untagged or list(literals) or [None])[0]
-
-
-def readable_local_name(iri: str) -> str:
-    """`…#signingDate` -> "signing date", `…/id/agreement/idf-zhejiang` -> "idf-zhejiang"."""
-    local = re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).lower() if re.fullmatch(r"[A-Za-z0-9]+", local) else local
-
-
-def short_name(iri: str, prefixes: Mapping[str, str]) -> str:
-    """`xsd:date` for a datatype IRI, or the IRI itself when no prefix covers it."""
-    for prefix, namespace in prefixes.items():
-        if prefix and iri.startswith(namespace) and re.fullmatch(r"[A-Za-z_][\w.-]*", iri[len(namespace):]):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
-
-
-# --- links ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Linker:
-    """Where a page links an IRI: IRIs under the base as site-relative paths (so pages work on any
-    host), other http(s) and mailto IRIs as they are, anything else (javascript:, data:…) not at all.
-    `query` (e.g. "lang=zh") is kept on links to this site, so a reader's choice of language follows them."""
-
-    base_iri: str
-    query: str = ""
-    here: str = ""  # the IRI of the page's own document: `here#term` links to `#term` on the page
-
-    def href(self, iri: str) -> str | None:
-        if self.here and iri.startswith(self.here + "#"):
-            return iri[len(self.here):]
-        if iri.startswith(self.base_iri):
-            path, hash_, fragment = ("/" + iri[len(self.base_iri):]).partition("#")
-            return self.local(path) + hash_ + fragment
-        return iri if urlsplit(iri).scheme.lower() in LINKABLE_SCHEMES else None
-
-    def local(self, path: str) -> str:
-        """A link to one of this site's own pages (a path starting with "/")."""
-        if not self.query:
-            return path
-        return path + ("&" if "?" in path else "?") + self.query
-
-
-# --- the page model ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Value:
@@ -324,20 +228,3 @@ def group_of(predicate: str, objects: Sequence[object]) -> str:
     return DETAILS
 
 
-def in_best_language(terms: Sequence[object], language: str) -> list[object]:
-    """Untagged values and non-literals, plus the tagged literals of the best available language."""
-    tagged = [term for term in terms if isinstance(term, Literal) and term.language]
-    if not tagged:
-        return list(terms)
-    best = pick_by_language(tagged, language).language
-    return [term for term in terms if not (isinstance(term, Literal) and term.language) or term.language == best]
-
-
-def sort_key(item) -> tuple[str, str]:
-    text = getattr(item, "text", None) or getattr(item, "label", "")
-    return (collation_key(text), getattr(item, "iri", "") or "")
-
-
-def collation_key(text: str) -> str:
-    """Sorts "Île-de-France" with the I's: accents and case ignored."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()

@@ -18,23 +18,16 @@ from typing import TYPE_CHECKING
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from server.dumps import DATASET, KNOWLEDGE_GRAPH, MANIFEST, META, Manifest, dumps_dir, read_manifest
-from server.content import DATA, ONTOLOGY, SHAPES
-from server.representations import jsonld_context
+from server.dumps import DATASET, KNOWLEDGE_GRAPH, Manifest, Pinned, describes, pin
+from server.graphs import DATA, META, ONTOLOGY, SHAPES
+from server.jsonld import jsonld_context
+from server.namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS, SPDX, VOID, XSD
 from server.settings import Settings
 from server.store import Store
 
 if TYPE_CHECKING:
-    from server.state import AppState
+    from server.dataset import Dataset
 
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SPDX = "http://spdx.org/rdf/terms#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
 
@@ -91,48 +84,42 @@ class Facts:
 
 @dataclass(frozen=True)
 class Published:
-    """What the server says about its dumps, as of one manifest."""
+    """What a server says about its dataset and the build of dumps it serves, fixed when it starts."""
 
-    manifest: Manifest | None  # None: no dumps of this dataset version and base IRI in the folder
-    folder: Path
+    pinned: Pinned | None  # the build served, or None: no dumps of this dataset version and base IRI
     facts: Facts
     triples: list[Triple]  # the description, also in the graph `{base}graph/meta`
     last_modified: datetime  # the data's or the build's, whichever is newer
-    tag: str  # changes with the dataset version and the manifest, for ETags
+    tag: str  # the dataset version and the build, for ETags
+
+    @property
+    def manifest(self) -> Manifest | None:
+        return self.pinned.manifest if self.pinned else None
+
+    @property
+    def folder(self) -> Path | None:
+        return self.pinned.folder if self.pinned else None
 
 
-def publish(state: AppState) -> Published:
-    """The description of the dataset and of the dumps `serve` keeps (`dumps_dir`), regenerated and put
-    into `{base}graph/meta` whenever the manifest changes, e.g. after a `coopgraph build` beside the server.
-    Costs a stat() when nothing changed."""
-    folder = dumps_dir(state.settings)
-    try:
-        info = (folder / MANIFEST).stat()
-        stamp = f"{info.st_ino}-{info.st_mtime_ns}-{info.st_size}"
-    except OSError:
-        stamp = "none"
-    return state.cache.get_or_build(("published", state.version, stamp),
-                                    lambda: _published(state, folder, f"{state.version}-{stamp}"))
-
-
-def _published(state: AppState, folder: Path, tag: str) -> Published:
-    settings = state.settings
-    manifest = read_manifest(folder)
-    if manifest is not None and (manifest.base_iri, manifest.dataset_version) != (settings.base_iri, state.version):
-        manifest = None  # dumps of other data, or with other IRIs: neither described nor served
-    facts = state.cache.get_or_build(("void-facts", state.version), lambda: count_facts(state.store, settings))
-    last_modified = max(state.last_modified, manifest.built_at) if manifest else state.last_modified
-    triples = describe(settings, facts, manifest, state.last_modified)
-    state.store.replace_graph(settings.graph_iri(META), triples)
-    return Published(manifest, folder, facts, triples, last_modified, tag)
+def publish(dataset: Dataset, dumps_dir: Path) -> Published:
+    """Pins the current build of `dumps_dir` (if it holds this dataset version under this base IRI),
+    generates the description and puts it into `{base}graph/meta`. Called once per server, before it
+    forks its workers: every web and query worker then answers from the same description."""
+    settings = dataset.settings
+    pinned = pin(dumps_dir)
+    if pinned is not None and not describes(pinned.manifest, settings, dataset.version):
+        pinned.lock.close()
+        pinned = None  # dumps of other data, or with other IRIs: neither described nor served
+    manifest = pinned.manifest if pinned else None
+    facts = count_facts(dataset.store, settings)
+    last_modified = max(dataset.last_modified, manifest.built_at) if manifest else dataset.last_modified
+    triples = describe(settings, facts, manifest, dataset.last_modified)
+    dataset.store.replace_graph(settings.graph_iri(META), triples)
+    return Published(pinned, facts, triples, last_modified, f"{dataset.version}-{pinned.name if pinned else 'none'}")
 
 
 def uri_space(settings: Settings) -> str:
     return f"{settings.base_iri}id/"
-
-
-def dataset_iri(settings: Settings) -> str:
-    return f"{settings.base_iri}dataset"
 
 
 def count_facts(store: Store, settings: Settings) -> Facts:
@@ -190,7 +177,7 @@ def describe(settings: Settings, facts: Facts, manifest: Manifest | None,
     """The whole description: the dataset, its subsets, the SPARQL service and one distribution per dump.
     `modified` is when the data last changed; without a manifest there are no distributions."""
     out = _Triples()
-    base, dataset = settings.base_iri, dataset_iri(settings)
+    base, dataset = settings.base_iri, settings.dataset_iri
     graph = settings.graph_iri
 
     out.add(dataset, RDF + "type", VOID + "Dataset", DCAT + "Dataset")
@@ -218,7 +205,7 @@ def describe(settings: Settings, facts: Facts, manifest: Manifest | None,
     out.add(dataset, VOID + "classes", len(facts.classes))
     out.add(dataset, VOID + "properties", len(facts.properties))
     out.add(dataset, VOID + "uriSpace", Literal(uri_space(settings)))
-    out.add(dataset, VOID + "sparqlEndpoint", f"{base}sparql")
+    out.add(dataset, VOID + "sparqlEndpoint", settings.sparql_endpoint)
     out.add(dataset, VOID + "exampleResource", *facts.examples)
     out.add(dataset, VOID + "vocabulary", *facts.vocabularies)
     for partition in facts.classes:
@@ -242,7 +229,7 @@ def describe(settings: Settings, facts: Facts, manifest: Manifest | None,
     service = f"{dataset}#sparql"
     out.add(service, RDF + "type", DCAT + "DataService")
     out.texts(service, DCTERMS + "title", {"en": "SPARQL endpoint", "fr": "Point d'accès SPARQL"})
-    out.add(service, DCAT + "endpointURL", f"{base}sparql")
+    out.add(service, DCAT + "endpointURL", settings.sparql_endpoint)
     out.add(service, DCAT + "servesDataset", dataset)
     out.add(service, DCTERMS + "conformsTo", SPARQL_PROTOCOL)
 
@@ -256,7 +243,7 @@ def distributions(settings: Settings, manifest: Manifest) -> list[Triple]:
     out = _Triples()
     for file in manifest.files:
         holds = file.dump.holds
-        owner = dataset_iri(settings) if holds in (DATASET, KNOWLEDGE_GRAPH) else settings.graph_iri(holds)
+        owner = settings.dataset_iri if holds in (DATASET, KNOWLEDGE_GRAPH) else settings.graph_iri(holds)
         node = distribution_iri(settings, file.name)
         out.add(owner, DCAT + "distribution", node)
         out.add(owner, VOID + "dataDump", download_url(settings, file.name))

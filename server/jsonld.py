@@ -1,59 +1,26 @@
-"""RDF to bytes, per format, and the JSON-LD context the server publishes.
+"""JSON-LD: the context the server publishes, and compaction with it.
 
-pyoxigraph writes Turtle, N-Triples and RDF/XML (fast, streaming); rdflib compacts JSON-LD, which
-pyoxigraph only writes expanded. The context is derived from the store itself (every predicate and
-class in use gets a short name), so the server stays ignorant of what the dataset is about.
+rdflib compacts JSON-LD, which pyoxigraph only writes expanded. The context is derived from the store
+itself (every predicate and class in use gets a short name), so the server stays ignorant of what the
+dataset is about.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from collections import defaultdict
-from datetime import datetime
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 import rdflib
-from flask import Request, Response
 from pyoxigraph import RdfFormat, Triple, serialize
 
-from .negotiation import JSON_LD, Format
+from server.namespaces import RDF_TYPE, XSD
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = XSD + "string"
 
 # JSON-LD keywords get friendlier aliases, as in schema.org's context.
 KEYWORD_ALIASES = {"id": "@id", "type": "@type"}
-
-
-def serialize_triples(
-    triples: Iterable[Triple],
-    fmt: Format,
-    *,
-    prefixes: Mapping[str, str],
-    context: Mapping | None = None,
-) -> bytes:
-    """The triples in ``fmt``: Turtle, N-Triples, RDF/XML by pyoxigraph; JSON-LD compacted by rdflib."""
-    if fmt is JSON_LD:
-        return compact_jsonld(triples, context or {"@context": dict(prefixes)})
-    if fmt.rdf_format is None:
-        raise ValueError(f"{fmt.name} is not an RDF serialisation")
-    # RDF/XML has no use for Turtle-style prefixes beyond namespaces; pyoxigraph handles both.
-    return serialize(triples, format=fmt.rdf_format, prefixes=dict(prefixes))
-
-
-def prefixes_used(triples: Iterable[Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
-    """The prefixes some IRI of the triples starts with (datatypes included), so a short document
-    does not open with every prefix of the dataset."""
-    iris = set()
-    for triple in triples:
-        for term in triple:
-            iris.add(getattr(term, "value", ""))
-            datatype = getattr(term, "datatype", None)
-            if datatype is not None:
-                iris.add(datatype.value)
-    return {name: namespace for name, namespace in prefixes.items() if any(iri.startswith(namespace) for iri in iris)}
 
 
 def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
@@ -138,45 +105,3 @@ def _prefixed_name(iri: str, local: str, prefixes: Mapping[str, str]) -> str:
         if iri.startswith(namespace) and local:
             return f"{prefix}_{local}"
     return iri  # no safe short name: the IRI itself is a valid term
-
-
-def alternates_link(alternates: Sequence[tuple[str, Format]]) -> str:
-    """A Link header value naming each (URL, format) as an alternate."""
-    return ", ".join(f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for url, fmt in alternates)
-
-
-def finish_response(
-    response: Response,
-    request: Request,
-    *,
-    version: str,
-    last_modified: datetime | None,
-    vary: Sequence[str] = ("Accept",),
-    alternates: Sequence[tuple[str, Format]] = (),
-) -> Response:
-    """The headers every negotiated response carries, set in one place, then the conditional check.
-
-    The ETag is derived from the dataset version, the URL and the negotiated variant (Content-Type,
-    Content-Language), so it changes with any of them and costs nothing to compute. Werkzeug's
-    ``make_conditional`` answers If-None-Match / If-Modified-Since with 304 and serves Range requests.
-    CORS and gzip are applied app-wide by flask-cors and flask-compress.
-    """
-    response.vary.update(vary)
-    if alternates:
-        response.headers["Link"] = alternates_link(alternates)
-    # Location too: a 303's variants differ only by where they send the client.
-    variant = "|".join(
-        (version, request.path, response.content_type or "", response.content_language.to_header() if response.content_language else "",
-         response.headers.get("Location", ""))
-    )
-    response.set_etag(hashlib.sha256(variant.encode()).hexdigest()[:32])
-    if last_modified is not None:
-        response.last_modified = last_modified
-    if not any(header in request.environ for header in CONDITIONAL_HEADERS):
-        return response  # nothing to compare or cut: skip the parsing (a third of a cached page's cost)
-    return response.make_conditional(request)
-
-
-# The request headers make_conditional acts on (WSGI names).
-CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
-                       "HTTP_RANGE", "HTTP_IF_RANGE")

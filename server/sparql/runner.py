@@ -1,0 +1,219 @@
+"""Running one checked query against the store and writing its results within the caps.
+
+It runs inside a query worker (server/sparql/workers.py), or in the web worker's thread for a remote
+store; `QueryRunner.run` raises QueryRefused for anything but results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from server.formats import (ASK, N_TRIPLES, SELECT, SPARQL_JSON, SPARQL_TSV, Format, choose_format, format_named,
+                            not_offered, offered)
+from server.sparql.check import NEEDS_FULL_CHECK, CheckedQuery, QueryRefused, check_query, form_of, normalise
+from server.store import Store
+
+TRUNCATED_HEADER = "Coopgraph-Result-Truncated"
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_s: float
+    max_result_rows: int
+    max_response_bytes: int
+    memory_mb: int
+    workers: int
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(settings.query_timeout_s, settings.max_result_rows, settings.max_response_bytes,
+                   settings.query_memory_mb, settings.query_workers)
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One protocol request, as a worker needs it (it crosses a pipe, so plain values only)."""
+
+    query: str
+    accept: str = ""  # the Accept header as sent; empty when absent
+    format_name: str | None = None  # the `format=` override
+    for_html: bool = False  # the view renders a page: lossless results, whatever the form
+    default_graphs: tuple[str, ...] | None = None  # default-graph-uri values, None when absent
+    named_graphs: tuple[str, ...] | None = None  # named-graph-uri values, None when absent
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    media_type: str
+    body: bytes
+    truncated_at: int | None = None  # the row cap, when the results were cut there
+
+    @property
+    def truncation_header(self) -> str | None:
+        return None if self.truncated_at is None else f"max-rows={self.truncated_at}"
+
+
+@dataclass(frozen=True)
+class QueryRunner:
+    """Checks and runs one query against the store and writes its results, within the caps.
+    It runs inside a worker process; `run` raises QueryRefused for anything but results."""
+
+    store: Store
+    base_iri: str
+    limits: Limits
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+    jsonld_context: Mapping = field(default_factory=dict)
+
+    def run(self, job: QueryJob) -> QueryResult:
+        text = normalise(job.query)
+        # Only where the store's query() cannot run an update (pyoxigraph's reads queries only), while
+        # a remote client (SPARQLWrapper) would send an update's text on as an update.
+        if not self.store.query_refuses_updates or NEEDS_FULL_CHECK.search(text):
+            return self._run_checked(job, check_query(job.query, self.base_iri))
+        # Screened: no SERVICE can hide in a text without the word, and without FROM the dataset is
+        # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query.
+        try:
+            results = self._query(text, *_dataset(job, None))
+        except SyntaxError:  # the checker says why (or 403 for an update), or agrees with oxigraph
+            return self._run_checked(job, check_query(job.query, self.base_iri))
+        form = form_of(results, text)
+        return self._write(form, results, self._format(job, form))
+
+    def _run_checked(self, job: QueryJob, checked: CheckedQuery) -> QueryResult:
+        fmt = self._format(job, checked.form)
+        try:
+            results = self._query(checked.text, *_dataset(job, checked))
+        except SyntaxError as error:  # oxigraph's parser refuses what rdflib's accepted
+            raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
+        return self._write(checked.form, results, fmt)
+
+    def _query(self, text: str, default_graphs, named_graphs):
+        try:
+            return self.store.query(text, base_iri=self.base_iri, default_graph=default_graphs, named_graphs=named_graphs)
+        except ValueError as error:  # e.g. a default-graph-uri that is not an IRI
+            raise QueryRefused(400, f"The query cannot be run: {error}") from None
+
+    def _write(self, form: str, results, fmt: Format) -> QueryResult:
+        try:
+            if form == ASK:
+                return QueryResult(ASK, fmt.media_type, self._capped(results.serialize(format=fmt.results_format)))
+            if form == SELECT:
+                return self._solutions(results, fmt)
+            return self._triples(form, results, fmt)
+        except SyntaxError as error:  # oxigraph's parser
+            raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
+        except ValueError as error:
+            raise QueryRefused(400, f"The query cannot be run: {error}") from None
+
+    def _format(self, job: QueryJob, form: str) -> Format:
+        if job.for_html:  # lossless, and easy for the page to read back
+            return {SELECT: SPARQL_TSV, ASK: SPARQL_JSON}.get(form, N_TRIPLES)
+        formats = offered(form)
+        if job.format_name:
+            fmt, asked = format_named(job.format_name, formats), f"format={job.format_name!r}"
+        else:
+            fmt = choose_format(parse_accept_header(job.accept, MIMEAccept), formats)
+            asked = f"None of the media types in Accept ({job.accept})"
+        if fmt is None:
+            raise QueryRefused(406, not_offered(asked, formats, f"for {form} results"))
+        return fmt
+
+    def _solutions(self, solutions, fmt: Format) -> QueryResult:
+        # TSV holds one solution per line (newlines in literals are escaped), so counting lines
+        # cuts at the row cap exactly; pyoxigraph then reads the kept rows back and writes them
+        # in the wanted format, so every format, JSON included, stays well-formed when cut.
+        rows = self.limits.max_result_rows
+        writer = _LineCapWriter(max_lines=rows + 2, max_bytes=2 * self.limits.max_response_bytes)
+        try:
+            solutions.serialize(writer, format=pyoxigraph.QueryResultsFormat.TSV)
+        except _WriterFull:
+            pass
+        if writer.too_large:
+            raise self._too_large()
+        lines = writer.getvalue().split(b"\n")[:-1]  # header, then one line per solution
+        truncated = len(lines) - 1 > rows
+        tsv = b"".join(line + b"\n" for line in lines[: rows + 1])
+        if fmt.results_format is pyoxigraph.QueryResultsFormat.TSV:
+            body = tsv
+        else:
+            kept = pyoxigraph.parse_query_results(tsv, format=pyoxigraph.QueryResultsFormat.TSV)
+            body = kept.serialize(format=fmt.results_format)
+        return QueryResult(SELECT, fmt.media_type, self._capped(body), rows if truncated else None)
+
+    def _triples(self, form: str, triples, fmt: Format) -> QueryResult:
+        rows = self.limits.max_result_rows
+        kept = list(itertools.islice(triples, rows + 1))
+        truncated = len(kept) > rows
+        body = fmt.write(kept[:rows], prefixes=self.prefixes, context=self.jsonld_context or None)
+        return QueryResult(form, fmt.media_type, self._capped(body), rows if truncated else None)
+
+    def _capped(self, body: bytes) -> bytes:
+        if len(body) > self.limits.max_response_bytes:
+            raise self._too_large()
+        return body
+
+    def _too_large(self) -> QueryRefused:
+        return QueryRefused(503, f"The results are larger than this endpoint's limit of "
+                                 f"{self.limits.max_response_bytes} bytes per response. Add a LIMIT, "
+                                 "select fewer variables, or use the dumps.")
+
+
+def _dataset(job: QueryJob, checked: CheckedQuery | None) -> tuple[Sequence[str] | None, Sequence[str] | None]:
+    """(default graphs, named graphs); None means the store's default. The protocol's parameters
+    win over the query's FROM/FROM NAMED (SPARQL 1.1 Protocol, 2.1.4). `checked` is None for a
+    screened query, which has no FROM."""
+    if job.default_graphs is not None or job.named_graphs is not None:
+        return job.default_graphs or (), job.named_graphs or ()
+    if checked is not None and checked.has_dataset:
+        return checked.default_graphs, checked.named_graphs
+    return None, None
+
+
+class _WriterFull(Exception):
+    """Stops pyoxigraph's serialiser (and so the query's evaluation) once enough is written."""
+
+
+class _LineCapWriter:
+    """A binary sink for pyoxigraph that stops it at `max_lines` lines or past `max_bytes` bytes."""
+
+    def __init__(self, max_lines: int, max_bytes: int):
+        self.max_lines, self.max_bytes = max_lines, max_bytes
+        self.chunks: list[bytes] = []
+        self.lines = self.size = 0
+        self.full = self.too_large = False
+
+    def write(self, data) -> int:
+        if self.full:  # pyoxigraph flushes once more after the stop: ignore it
+            return len(data)
+        data = bytes(data)
+        self.chunks.append(data)
+        self.size += len(data)
+        self.lines += data.count(b"\n")
+        if self.lines >= self.max_lines or self.size > self.max_bytes:
+            self.full = True
+            self.too_large = self.lines < self.max_lines
+            raise _WriterFull()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+# Functions whose answer changes from one evaluation to the next: such a query's results are not cached.
+_VOLATILE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def cacheable(job: QueryJob) -> bool:
+    """Whether the results of `job` can be kept for the dataset version (the data changes only with it)."""
+    return not _VOLATILE.search(job.query)

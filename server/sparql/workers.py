@@ -1,0 +1,262 @@
+"""The SPARQL endpoint's workers: processes forked from the web worker for a store that runs queries
+in this process, each with a deadline enforced by killing it, a memory cap and no network; or the
+calling thread for a remote store, whose HTTP timeout is the deadline.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import logging
+import multiprocessing
+import os
+import queue
+import resource
+import signal
+import threading
+from dataclasses import replace
+
+from server.sparql.check import QueryRefused
+from server.sparql.runner import Limits, QueryJob, QueryResult, QueryRunner
+from server.store import AnswerTooLarge, StoreTimeout
+
+log = logging.getLogger(__name__)
+
+
+class QueryPool:
+    """Worker processes that run QueryRunner.run, each with a deadline and a memory cap.
+
+    Created lazily, in the process that uses it: under gunicorn that is each web worker, after
+    gunicorn forked it, so every query worker inherits the loaded store. Thread-safe: gunicorn's
+    threads share it. A request waits at most `timeout_s` for a free worker (else 503)."""
+
+    def __init__(self, runner: QueryRunner):
+        self.runner = runner
+        self.limits = runner.limits
+        self._lock = threading.Lock()
+        self._owner_pid: int | None = None
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()
+
+    def run(self, job: QueryJob) -> QueryResult:
+        self._start_if_needed()
+        try:
+            worker = self._idle.get(timeout=self.limits.timeout_s)
+        except queue.Empty:
+            raise QueryRefused(503, f"All {self.limits.workers} query workers stayed busy for "
+                                    f"{self.limits.timeout_s:g} s; try again shortly.") from None
+        try:
+            if not worker.alive():
+                worker = self._replace(worker)
+            return worker.run(job, self.limits)
+        finally:
+            self._idle.put(worker if worker.alive() else self._replace(worker))
+
+    def close(self) -> None:
+        """Stops every worker (each also stops by itself when its parent dies)."""
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+            self._owner_pid = None
+            self._idle = queue.Queue()
+        for worker in workers:
+            worker.stop()
+
+    def _start_if_needed(self) -> None:
+        with self._lock:
+            if self._owner_pid == os.getpid():
+                return
+            # First use in this process (or a copy inherited through a fork): start afresh.
+            self._owner_pid, self._workers, self._idle = os.getpid(), set(), queue.Queue()
+            for _ in range(self.limits.workers):
+                self._idle.put(self._spawn())
+            atexit.register(self.close)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.stop()
+        with self._lock:
+            self._workers.discard(worker)
+            return self._spawn()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker.start(self.runner)
+        self._workers.add(worker)
+        return worker
+
+
+class DirectRunner:
+    """Runs queries in the web worker's own thread, for a remote store: the store evaluates them in its
+    own process, so there is nothing to fork or kill, and the HTTP timeout enforces the deadline (504).
+    SERVICE and updates are still refused before anything is sent (QueryRunner.run checks first)."""
+
+    def __init__(self, runner: QueryRunner):
+        self.runner = replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s))
+        self.limits = runner.limits
+        # rdflib's SPARQL parser (pyparsing) is not thread-safe, and gunicorn's threads share this
+        # runner: one query at a time per web worker, as with the pool's worker processes.
+        self._one_at_a_time = threading.Lock()
+
+    def run(self, job: QueryJob) -> QueryResult:
+        try:
+            with self._one_at_a_time:
+                return self.runner.run(job)
+        except StoreTimeout:
+            raise _time_limit(self.limits) from None
+        except AnswerTooLarge:
+            raise self.runner._too_large() from None
+
+
+QueryExecutor = QueryPool | DirectRunner
+
+
+def query_executor(runner: QueryRunner) -> QueryExecutor:
+    """Worker processes for a store that runs queries in this process; the calling thread otherwise."""
+    return QueryPool(runner) if runner.store.runs_in_process else DirectRunner(runner)
+
+
+def _time_limit(limits: Limits) -> QueryRefused:
+    return QueryRefused(504, f"The query was stopped at this endpoint's time limit of "
+                             f"{limits.timeout_s:g} s. Narrow it, or add a LIMIT.")
+
+
+class _Worker:
+    """One query worker process and the parent's end of its pipe."""
+
+    def __init__(self, process, connection):
+        self.process, self.connection = process, connection
+
+    @classmethod
+    def start(cls, runner: QueryRunner) -> _Worker:
+        context = multiprocessing.get_context("fork")  # the store is inherited, never pickled
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=_worker_main, args=(runner, child_end, os.getpid()),
+                                  name="coopgraph-query", daemon=True)
+        process.start()
+        child_end.close()
+        worker = cls(process, parent_end)
+        worker._await_ready()
+        return worker
+
+    def _await_ready(self) -> None:
+        if self.connection.poll(10):
+            try:
+                isolated = self.connection.recv()
+            except (EOFError, OSError):
+                return  # died while starting: the pool replaces it on first use
+            if isolated is False:  # None: a remote store, which needs the network
+                log.warning("query worker %s could not drop network access (no network namespace); "
+                            "SERVICE is still refused by the query check", self.process.pid)
+
+    def alive(self) -> bool:
+        return self.process.is_alive() and not self.connection.closed
+
+    def run(self, job: QueryJob, limits: Limits):
+        try:
+            self.connection.send(job)
+            finished = self.connection.poll(limits.timeout_s)
+        except OSError:
+            finished = True  # the worker is gone: recv below says so
+        if not finished:
+            self.stop()
+            raise _time_limit(limits)
+        try:
+            outcome = self.connection.recv()
+        except (EOFError, OSError):
+            self.stop()
+            raise QueryRefused(503, self._death_message(limits)) from None
+        if isinstance(outcome, QueryRefused):
+            raise outcome
+        return outcome
+
+    def _death_message(self, limits: Limits) -> str:
+        code = self.process.exitcode
+        if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL) or code == _EXIT_OUT_OF_MEMORY:
+            # Rust aborts when an allocation fails, which the address-space cap makes happen.
+            return (f"The query needed more memory than this endpoint's limit of {limits.memory_mb} MB "
+                    "per query and was stopped. Narrow it, or add a LIMIT.")
+        return f"The query worker stopped unexpectedly (exit code {code}); try again."
+
+    def stop(self) -> None:
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+
+
+_EXIT_OUT_OF_MEMORY = 3
+
+
+def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
+    """A query worker's life: set itself up, then answer jobs until its parent hangs up."""
+    _reset_signals()
+    _die_with_parent(parent_pid)
+    # A remote store is reached over the network; a local one needs none.
+    isolated = _drop_network() if runner.store.runs_in_process else None
+    _cap_memory(runner.limits.memory_mb)
+    connection.send(isolated)
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = runner.run(job)
+        except QueryRefused as refusal:
+            outcome = refusal
+        except MemoryError:
+            os._exit(_EXIT_OUT_OF_MEMORY)  # the parent reports the memory limit
+        except Exception as error:  # a bug or an engine error: logged here, reported as refused
+            log.exception("query failed")
+            outcome = QueryRefused(400, f"The query could not be evaluated: {error}")
+        try:
+            connection.send(outcome)
+        except (OSError, ValueError):
+            return
+
+
+def _reset_signals() -> None:
+    # Forked from a gunicorn worker: its handlers (graceful exit, reload) mean nothing here.
+    for signum in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2,
+                   signal.SIGWINCH, signal.SIGABRT, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
+    signal.set_wakeup_fd(-1)
+
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Linux: SIGKILL when the web worker dies, even by SIGKILL (no orphans holding memory)."""
+    try:
+        _libc().prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # it died before prctl took effect
+        os._exit(0)
+
+
+def _drop_network() -> bool:
+    """Moves this process into a network namespace of its own (no interfaces): nothing it runs can
+    reach the network. Needs root, or unprivileged user namespaces; True if it worked."""
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    try:
+        libc = _libc()
+        return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _cap_memory(memory_mb: int) -> None:
+    """Lets the address space grow by at most `memory_mb` beyond what the fork inherited
+    (the inherited part is the web worker's, mostly shared and never touched here)."""
+    try:
+        with open("/proc/self/status") as status:
+            inherited = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = inherited + memory_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
