@@ -18,7 +18,7 @@ A build is written into a hidden folder, fsynced, renamed into `builds/` and mad
 complete, so a failed build leaves nothing behind and changes nothing served. A server pins the build
 that is current when it starts (`pin`, a shared lock on the build's `.pin` file held as long as the
 server runs) and serves that one: a build beside a running server never changes what it answers.
-Builds that are neither current nor pinned are removed after each build.
+Builds that are neither current nor pinned are removed after each build, and when a server starts.
 
 The generated description (`{base}graph/meta`) is never dumped: it gives the dumps' checksums.
 """
@@ -229,6 +229,7 @@ def ensure_dumps(dataset: Dataset, root: Path, *, progress: bool = False,
     with _build_lock(root):  # a build beside us finishes before we judge its result
         reason = staleness(root, dataset.settings, dataset.version)
         if reason is None:
+            _remove_unpinned(root)
             return current_manifest(root)
         log(f"building the dumps in {root}: {reason}")
         return _build_locked(dataset, root, progress)

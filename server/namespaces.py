@@ -1,5 +1,9 @@
 """The namespaces the server itself writes or reads terms of. Each is said once, here."""
 
+import hashlib
+
+from pyoxigraph import BlankNode
+
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -17,3 +21,9 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
 
 RDF_TYPE = RDF + "type"
+
+
+def blank_node(*parts: str):
+    """A blank node whose label is derived from what it stands for, so every worker and every restart
+    writes the same bytes (and ETags) for the same description."""
+    return BlankNode("b" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20])

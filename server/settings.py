@@ -300,7 +300,9 @@ def _shown_default(row: dataclasses.Field) -> str:
     value = row.default
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f"`{value}`" if isinstance(value, str) else f"{value:,}".replace(",", " ")
+    if isinstance(value, str):
+        return f"`{value}`"
+    return f"{value:,}".replace(",", " ") if value >= 10_000 else str(value)
 
 
 def _base_iri_for(host: str, port: int) -> str:

@@ -21,7 +21,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 from server.dumps import DATASET, KNOWLEDGE_GRAPH, Manifest, Pinned, describes, pin
 from server.graphs import DATA, META, ONTOLOGY, SHAPES
 from server.jsonld import jsonld_context
-from server.namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS, SPDX, VOID, XSD
+from server.namespaces import DCAT, DCTERMS, FOAF, RDF, RDFS, SPDX, VOID, XSD, blank_node
 from server.settings import Settings
 from server.store import Store
 
@@ -209,12 +209,12 @@ def describe(settings: Settings, facts: Facts, manifest: Manifest | None,
     out.add(dataset, VOID + "exampleResource", *facts.examples)
     out.add(dataset, VOID + "vocabulary", *facts.vocabularies)
     for partition in facts.classes:
-        node = BlankNode()
+        node = blank_node("classPartition", partition.iri)
         out.add(dataset, VOID + "classPartition", node)
         out.add(node, VOID + "class", partition.iri)
         out.add(node, VOID + "entities", partition.count)
     for partition in facts.properties:
-        node = BlankNode()
+        node = blank_node("propertyPartition", partition.iri)
         out.add(dataset, VOID + "propertyPartition", node)
         out.add(node, VOID + "property", partition.iri)
         out.add(node, VOID + "triples", partition.count)
@@ -258,7 +258,7 @@ def distributions(settings: Settings, manifest: Manifest) -> list[Triple]:
         out.add(node, DCAT + "byteSize", Literal(str(file.bytes), datatype=NamedNode(XSD + "nonNegativeInteger")))
         out.add(node, DCTERMS + "modified", _datetime(datetime.fromisoformat(file.modified)))
         out.add(node, DCTERMS + "license", settings.license)
-        checksum = BlankNode()
+        checksum = blank_node("checksum", file.name, file.sha256)
         out.add(node, SPDX + "checksum", checksum)
         out.add(checksum, RDF + "type", SPDX + "Checksum")
         out.add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")

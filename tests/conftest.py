@@ -70,10 +70,10 @@ def clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Runs the installed `coopgraph` command; its output is text."""
+def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Runs the installed `coopgraph` command; its output is text. `env` adds variables to a clean environment."""
     return subprocess.run([str(COOPGRAPH), *args], capture_output=True, text=True,
-                          timeout=timeout, env=clean_environment(), stdin=subprocess.DEVNULL)
+                          timeout=timeout, env={**clean_environment(), **(env or {})}, stdin=subprocess.DEVNULL)
 
 
 def free_port() -> int:

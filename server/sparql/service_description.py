@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
 from server.formats import FORMATS, QUERY_FORMS
 from server.namespaces import FORMATS as W3C_FORMATS
-from server.namespaces import RDF, RDFS, SD, VOID, XSD
+from server.namespaces import RDF, RDFS, SD, VOID, XSD, blank_node
 from server.settings import Settings
 from server.store import Store
 
@@ -80,7 +80,7 @@ def _dataset(settings: Settings, store: Store, endpoint: NamedNode, term) -> lis
     ]
     triples += [Triple(default_graph, term("unionOf"), NamedNode(name)) for name in settings.default_graph_iris]
     for name in store.graphs():
-        entry, graph = BlankNode(), BlankNode()
+        entry, graph = blank_node("namedGraph", name), blank_node("graph", name)
         triples += [
             Triple(dataset, _sd("namedGraph"), entry),
             Triple(entry, RDF_TYPE, _sd("NamedGraph")),

@@ -35,8 +35,9 @@ def current_generation(settings: Settings) -> Path:
     link = settings.store_path / "current"
     target = link.resolve()
     if not link.is_symlink() or not target.is_dir():
-        raise StoreNotLoaded(f"{settings.store_path}: no store loaded yet; run "
-                             f"`coopgraph load --store disk --store-path {settings.store_path}`")
+        raise StoreNotLoaded(f"{settings.store_path}: no store loaded for {settings.base_iri} yet; run `coopgraph "
+                             f"load --store disk` with the same settings (--base-iri {settings.base_iri}, or the same "
+                             "--host and --port, and --store-path if you gave one)")
     return target
 
 

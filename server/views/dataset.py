@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from server.formats import DOCUMENT_FORMATS, HTML, TURTLE, format_for_extension, preferring
-from server.http import mark_shareable
+from server.http import finish
 from server.names import short_name
 from server.negotiation import document, negotiate, respond, see_other, variants
 from server.state import app_state
@@ -55,10 +55,7 @@ def well_known_void():
     """The description (RFC 5785 / VoID's well-known location), Turtle unless the client prefers another."""
     fmt = negotiate(VOID_FORMATS)
     if fmt is HTML:
-        response = redirect(url_for(".dataset_document", extension="html"), 303)
-        response.vary.add("Accept")
-        mark_shareable()
-        return response
+        return finish(redirect(url_for(".dataset_document", extension="html"), 303))
     published = app_state().published
     return _described(fmt, lambda: _rdf(published.triples, fmt))
 
