@@ -23,7 +23,8 @@ from server import create_app
 from server.content import SourceError
 from server.dataset import Dataset
 from server.dumps import build_dumps, ensure_dumps
-from server.settings import BUILD, LOAD, SERVE, SETTINGS, VALIDATE, Settings, SettingsError, markdown_table
+from server.settings import (BUILD, LOAD, SERVE, SETTINGS, VALIDATE, Settings, SettingsError, limits_table,
+                             markdown_table)
 from server.store import BACKENDS, MemoryStore, StoreError, StoreNotLoaded, StoreUnavailable
 from server.store.load import load
 from server.validation import ValidationFailed, validate
@@ -166,10 +167,11 @@ def serve_command(**flags):
 
 @main.command("settings")
 @click.option("--markdown", is_flag=True, help="As the README's table.")
-def settings_command(markdown):
+@click.option("--limits", is_flag=True, help="The SPARQL endpoint's limits, as the README's table.")
+def settings_command(markdown, limits):
     """List every setting: its variable, flag, default and meaning (the README's table)."""
-    if markdown:
-        click.echo(markdown_table(), nl=False)
+    if markdown or limits:
+        click.echo(limits_table() if limits else markdown_table(), nl=False)
         return
     for row in SETTINGS:
         flag = f" ({row.metadata['flag']})" if row.metadata["flag"] else ""

@@ -128,20 +128,25 @@ class Settings:
                                       help="validate before loading or serving; violations stop it "
                                            "(`--no-validate` skips it, and `serve` then builds no dumps)")
     query_timeout_s: float = setting(10.0, minimum=0.001, help="time per SPARQL query, in seconds", limit=Limit(
-        "timeoutSeconds", "time per query", "s", "A query still running after this many seconds is stopped; the client gets a 504."))
+        "timeoutSeconds", "time per query", "s", "A query still running after this many seconds is stopped (its worker process is killed and "
+        "replaced); the client gets a 504 naming the limit."))
     max_query_bytes: int = setting(64 * 1024, shown="64 KiB", minimum=1, help="longest SPARQL query", limit=Limit(
         "maxQueryBytes", "query length", "bytes", "A longer query (in UTF-8 bytes) is refused with a 413."))
     max_result_rows: int = setting(10_000, minimum=1, help="result rows or triples per query", limit=Limit(
-        "maxResultRows", "result rows", "", "Results are cut after this many rows (or triples); a cut response "
-                                             "carries the header Coopgraph-Result-Truncated: max-rows=N."))
+        "maxResultRows", "result rows", "", "Results are cut after this many rows (or triples), well-formed, "
+                                             "with the header Coopgraph-Result-Truncated: max-rows=N (and a note on "
+                                             "the page)."))
     max_response_bytes: int = setting(16 * 1024 * 1024, shown="16 MiB", minimum=1, help="largest SPARQL response",
                                       limit=Limit("maxResponseBytes", "response size", "bytes",
-                                                  "Results larger than this many bytes are refused with a 503."))
+                                                  "Results larger than this many bytes are refused with a 503 naming "
+                                                  "the limit."))
     query_memory_mb: int = setting(1024, minimum=1, help="memory per query worker beyond what it inherits, in MB",
                                    limit=Limit("memoryLimitMegabytes", "memory per query", "MB",
-                                               "A query needing more memory than this is stopped; the client gets a 503."))
+                                               "A query needing more memory than this beyond what its worker "
+                                               "inherits is stopped; the client gets a 503 naming the limit."))
     query_workers: int = setting(2, minimum=1, help="SPARQL worker processes per web worker", limit=Limit(
-        "queryWorkers", "query workers", "", "Queries run at once per server process; more wait their turn."))
+        "queryWorkers", "query workers", "", "Queries run at once per web worker; later ones wait up to the time "
+                      "limit, then get a 503."))
     store: str = setting("memory", flag="--store", commands=STORE_COMMANDS,
                          help="where the triples live: `memory` (read from the content folders at start), "
                               "`disk` or `remote` (what `coopgraph load` filled)")
@@ -185,9 +190,7 @@ class Settings:
         base_iri = self.base_iri or _base_iri_for(self.host, self.port)
         derived = {
             "root": root,
-            "ontology_dir": Path(self.ontology_dir or root / "ontology").resolve(),
-            "data_dir": Path(self.data_dir or root / "data").resolve(),
-            "shapes_dir": Path(self.shapes_dir or root / "shapes").resolve(),
+            **{f"{name}_dir": Path(getattr(self, f"{name}_dir") or root / name).resolve() for name in CONTENT_GRAPHS},
             "var_dir": var_dir,
             "examples_dir": Path(self.examples_dir or root / "queries").resolve(),
             "base_iri": base_iri,
@@ -291,6 +294,15 @@ def markdown_table() -> str:
         commands = row.metadata["commands"]
         where = "" if not flag else f"`{flag}`" + ("" if commands == EVERY_COMMAND else f" ({', '.join(commands)})")
         lines.append(f"| `{row.name.upper()}` | {where} | {_shown_default(row)} | {row.metadata['help']} |")
+    return "\n".join(lines) + "\n"
+
+
+def limits_table() -> str:
+    """The README's table of the SPARQL endpoint's limits, as the service description advertises them."""
+    lines = ["| limit (setting) | default | when reached |", "|---|---|---|"]
+    for row in limit_settings():
+        limit = row.metadata["limit"]
+        lines.append(f"| {limit.label} (`{row.name.upper()}`) | {limit.shown(row.default)} | {limit.comment} |")
     return "\n".join(lines) + "\n"
 
 

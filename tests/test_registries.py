@@ -12,7 +12,7 @@ from conftest import FIXTURES, PROJECT_ROOT
 from server import create_app
 from server.formats import (ASK, COMPRESSED_MEDIA_TYPES, CONSTRUCT, DOCUMENT, DOCUMENT_FORMATS, DUMP, FORMATS,
                             QUERY_FORMS, SELECT, offered)
-from server.settings import Settings, markdown_table
+from server.settings import Settings, limits_table, markdown_table
 from server.sparql.service_description import service_description
 from server.store import BACKENDS, MemoryStore, Store
 
@@ -23,6 +23,12 @@ def test_the_readme_settings_table_is_the_settings_table():
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     (table,) = re.findall(r"<!-- settings -->\n(.*?)<!-- /settings -->", readme, re.S)
     assert table == markdown_table(), "run `coopgraph settings --markdown` and paste it into the README"
+
+
+def test_the_readme_limits_table_is_the_one_the_endpoint_advertises():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    (table,) = re.findall(r"<!-- limits -->\n(.*?)<!-- /limits -->", readme, re.S)
+    assert table == limits_table(), "run `coopgraph settings --limits` and paste it into the README"
 
 
 def test_every_setting_has_help_and_is_a_variable():

@@ -99,7 +99,7 @@ def _default_graph_size(store: Store) -> int:
 
 def _definitions(settings: Settings, term) -> Iterable[Triple]:
     label, comment = NamedNode(RDFS + "label"), NamedNode(RDFS + "comment")
-    rdf_property = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#Property")
+    rdf_property = NamedNode(RDF + "Property")
     limits = tuple((limit.term, limit.label, limit.comment) for limit, _value in settings.limits())
     kinds = [(limits, rdf_property), (FEATURE_TERMS, _sd("Feature"))]
     kinds.append(((("unionOf", "union of", "The default graph is the union (merge) of these named graphs."),), rdf_property))

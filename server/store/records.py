@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph
 
-from server.namespaces import DCTERMS, OWL, XSD
+from server.namespaces import DCTERMS, OWL, RDF, XSD
 from server.store.base import StoreNotLoaded, term
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ DCTERMS_MODIFIED = pyoxigraph.NamedNode(DCTERMS + "modified")
 XSD_DATETIME = pyoxigraph.NamedNode(XSD + "dateTime")
 
 PREFIXES_KEY = "@prefixes"  # in the recorded answers: the content files' prefix declarations
-ANSWERS_PREDICATE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
+ANSWERS_PREDICATE = RDF + "value"
 
 
 def load_record(settings: Settings, version: str, modified: float) -> list[pyoxigraph.Triple]:
