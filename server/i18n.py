@@ -13,7 +13,7 @@ from werkzeug.datastructures import LanguageAccept
 
 from server.ui_text import UI_TEXT
 
-LANGUAGES: tuple[str, ...] = ("en", "fr", "zh")
+LANGUAGES: tuple[str, ...] = tuple(UI_TEXT)  # every language server/locales/ has the words of
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_PARAMETER = "lang"
 
