@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from flask import Response, redirect, request
 from werkzeug.exceptions import NotAcceptable, NotFound
 
-from server.formats import DOCUMENT_FORMATS, HTML, Format, choose_format, format_for_extension, format_named, \
-    not_offered, prefixes_used
+from server.formats import (DOCUMENT_FORMATS, HTML, Format, choose_format, format_for_extension, format_named,
+                            not_offered, prefixes_used)
 from server.http import alternates_link, finish
 from server.i18n import language_query, reader_language
 from server.links import Linker
@@ -39,11 +39,10 @@ class NotAcceptableHere(NotAcceptable):
         return headers + [("Link", alternates_link(self.variants))] if self.variants else headers
 
 
-def negotiate(offered: Sequence[Format], variants: Sequence[tuple[str, Format]] = (), *,
-              parameters=None) -> Format:
-    """The format a request asks for among `offered`: `format=` (in `parameters`, the query string
-    unless given) else `Accept`. Raises NotAcceptableHere when it asks for none of them."""
-    requested = (request.args if parameters is None else parameters).get(FORMAT_PARAMETER)
+def negotiate(offered: Sequence[Format], variants: Sequence[tuple[str, Format]] = ()) -> Format:
+    """The format a request asks for among `offered`: `format=` else `Accept`. Raises NotAcceptableHere
+    when it asks for none of them."""
+    requested = request.args.get(FORMAT_PARAMETER)
     if requested:
         fmt = format_named(requested, offered)
         asked = f"format={requested!r}"

@@ -47,8 +47,9 @@ def endpoint():
     job, example = operation
     wants_html = _wants_html()
     job = replace(job, for_html=wants_html)
-    # A repeated GET is the replay's to answer (it keeps the finished response); a repeated POST
-    # costs a lookup of its results here. Either way they hold as long as the dataset version.
+    # A repeated GET of results is the replay's to answer (it keeps the finished response); a repeated
+    # POST or results page (built anew for each request) costs a lookup of its results here. Either way
+    # they hold as long as the dataset version.
     repeatable = cacheable(job)
     keep = repeatable and (wants_html or request.method == "POST")
     try:
