@@ -8,12 +8,13 @@ dataset is about.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 import rdflib
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, serialize
 
 from server.namespaces import RDF_TYPE, XSD
 
@@ -23,14 +24,38 @@ XSD_STRING = XSD + "string"
 KEYWORD_ALIASES = {"id": "@id", "type": "@type"}
 
 
+# Blank nodes cross to rdflib as IRIs of this scheme and come back as `_:label`: rdflib's parser would give them
+# random labels, so the same triples would be written differently by each worker, under one ETag.
+SKOLEM = "urn:x-coopgraph:blank:"
+
+
 def compact_jsonld(triples: Iterable[Triple], context: Mapping) -> bytes:
-    """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON."""
+    """Compacted JSON-LD with the context inlined, so the document stands alone and reads as plain JSON.
+    The same triples always give the same bytes: blank node labels are kept, and nodes and values are
+    sorted (never the members of an `@list`)."""
     graph = rdflib.Graph()
     # N-Triples is the lossless hand-over between the two libraries.
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    graph.parse(data=serialize((_skolemised(triple) for triple in triples), format=RdfFormat.N_TRIPLES), format="nt")
     output = io.BytesIO()
     graph.serialize(output, format="json-ld", context=dict(context["@context"]), auto_compact=True)
-    return output.getvalue()
+    document = _sorted(json.loads(output.getvalue()))
+    return json.dumps(document, indent=2, ensure_ascii=False).replace(f'"{SKOLEM}', '"_:').encode()
+
+
+def _skolemised(triple: Triple) -> Triple:
+    return Triple(*(NamedNode(SKOLEM + term.value) if isinstance(term, BlankNode) else term for term in triple))
+
+
+def _sorted(value, key: str = ""):
+    """Arrays in a stable order (JSON-LD arrays are sets, but for `@list` and the context), recursively."""
+    if isinstance(value, dict):
+        return {name: _sorted(member, name) for name, member in value.items()}
+    if isinstance(value, list):
+        members = [_sorted(member) for member in value]
+        if key in ("@list", "@context"):
+            return members
+        return sorted(members, key=lambda member: json.dumps(member, sort_keys=True, ensure_ascii=False))
+    return value
 
 
 def jsonld_context(

@@ -132,6 +132,11 @@ class Settings:
         "replaced); the client gets a 504 naming the limit."))
     max_query_bytes: int = setting(64 * 1024, shown="64 KiB", minimum=1, help="longest SPARQL query", limit=Limit(
         "maxQueryBytes", "query length", "bytes", "A longer query (in UTF-8 bytes) is refused with a 413."))
+    max_query_nesting: int = setting(64, minimum=1, help="deepest nesting of braces or parentheses in a SPARQL query",
+                                     limit=Limit("maxQueryNesting", "query nesting", "levels",
+                                                 "A query nested deeper (braces or parentheses), or with more than 8 "
+                                                 "SUBSTR, REGEX or REPLACE calls inside one another, is refused with "
+                                                 "a 400 before any parser reads it."))
     max_result_rows: int = setting(10_000, minimum=1, help="result rows or triples per query", limit=Limit(
         "maxResultRows", "result rows", "", "Results are cut after this many rows (or triples), well-formed, "
                                              "with the header Coopgraph-Result-Truncated: max-rows=N (and a note on "

@@ -159,3 +159,57 @@ def test_the_service_description_advertises_these_limits(endpoint):
     assert float(value("timeoutSeconds")) == TIMEOUT_S
     assert (value("maxResultRows"), value("maxResponseBytes"), value("maxQueryBytes"), value("memoryLimitMegabytes")) == (
         MAX_ROWS, 30000, 2000, 200)
+
+
+def query_workers(url: str) -> list[int]:
+    """The query worker processes: the server's processes whose parent is a web worker."""
+    processes = {pid for pid, _ in server_processes(url)}
+    parents = {pid: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in processes}
+    return [pid for pid, parent in parents.items() if parent in processes and parents[parent] in processes]
+
+
+@pytest.mark.parametrize("signal_name, status, words", [("SIGSEGV", 400, "crashed"), ("SIGKILL", 503, "killed from outside")])
+def test_a_worker_that_dies_mid_query_is_reported_as_what_happened(limited, endpoint, signal_name, status, words):
+    import os
+    import signal
+
+    for _ in range(4):
+        ask(endpoint)  # every web worker has started its query workers
+    with ThreadPoolExecutor(max_workers=1) as background:
+        runaway = background.submit(requests.get, endpoint, params={"query": RUNAWAY + f" # {signal_name}"},
+                                    headers=JSON_RESULTS, timeout=60)
+        time.sleep(0.5)
+        for pid in query_workers(limited.url):
+            os.kill(pid, getattr(signal, signal_name))
+        response = runaway.result()
+    assert response.status_code == status, response.text
+    assert words in response.text and "memory" not in response.text.split("(")[0]
+    assert (response.headers.get("Retry-After") is not None) == (status == 503)
+    assert all(code == 200 for code, _ in (ask(endpoint) for _ in range(4)))
+
+
+def test_every_503_says_when_to_retry(endpoint):
+    response = requests.get(endpoint, params={"query": MEMORY_HOG + " # retry"}, headers=JSON_RESULTS, timeout=60)
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE " + "{" * 2500 + "?s ?p ?o" + "}" * 2500,
+    "SELECT * WHERE { BIND(" + "(" * 300 + "1" + ")" * 300 + " AS ?x) }",
+    "SELECT * WHERE { BIND(" + "SUBSTR(" * 24 + '"a"' + ",1" * 24 + " AS ?x) }",  # invalid, and exponential to parse
+    "SELECT * WHERE { BIND(" + "REGEX(" * 12 + '"a"' + ',"a")' * 12 + " AS ?x) }",
+])
+@pytest.mark.every_backend
+def test_pathological_nesting_is_refused_before_any_parser(live_server, query):
+    started = time.monotonic()
+    response = requests.post(live_server.url + "sparql", data=query.encode(), timeout=30,
+                             headers={**JSON_RESULTS, "Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "nest" in response.text, response.text
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.every_backend
+def test_reasonable_nesting_still_runs(live_server):
+    query = "SELECT * WHERE { BIND(" + "SUBSTR(" * 8 + '"abc"' + ",1)" * 8 + " AS ?x) }"
+    response = requests.get(live_server.url + "sparql", params={"query": query}, headers=JSON_RESULTS, timeout=30)
+    assert response.status_code == 200, response.text

@@ -17,20 +17,64 @@ from rdflib.plugins.sparql.parser import Query, UpdateUnit, expandUnicodeEscapes
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from server.formats import ASK, CONSTRUCT, DESCRIBE, SELECT
+from server.store.sparql_text import tokens
 
 FORMS = {"SelectQuery": SELECT, "AskQuery": ASK, "ConstructQuery": CONSTRUCT, "DescribeQuery": DESCRIBE}
 READ_ONLY = "This SPARQL service is read-only: SPARQL Update is not accepted, here or anywhere on this server."
 
 
+RETRY_AFTER_S = 5  # what a 503 asks a client to wait: a busy worker is free again within a query's time
+
+
 class QueryRefused(Exception):
-    """A query that gets no results: an HTTP status and a message for a person."""
+    """A query that gets no results: an HTTP status and a message for a person (a 503 says when to retry)."""
 
     def __init__(self, status: int, message: str):
         super().__init__(status, message)  # both in args, so it pickles across the pipe
         self.status, self.message = status, message
 
+    @property
+    def retry_after_s(self) -> int | None:
+        return RETRY_AFTER_S if self.status == 503 else None
+
     def __str__(self) -> str:
         return self.message
+
+
+# Functions with an optional last argument: the engine's parser backtracks over each nested one, so ten
+# nested SUBSTR( cost milliseconds and twenty seconds, whether the query is valid or not.
+BACKTRACKING_CALLS = frozenset({"SUBSTR", "REGEX", "REPLACE"})
+MAX_BACKTRACKING_NESTING = 8
+
+
+def check_shape(text: str, max_nesting: int) -> None:
+    """Refuses (400), before any parser sees it, a query nested deeper than `max_nesting` braces or
+    parentheses (thousands of groups crash the engine's recursive evaluation) or with more than
+    MAX_BACKTRACKING_NESTING nested SUBSTR/REGEX/REPLACE calls (the parser's time doubles with each)."""
+    braces = parens = backtracking = 0
+    calls: list[bool] = []  # per open parenthesis: is it a backtracking call's
+    previous_word = ""
+    for token in tokens(text):
+        kind = token.lastgroup
+        if kind == "open":
+            braces += 1
+        elif kind == "close":
+            braces -= 1
+        elif kind == "open_paren":
+            calls.append(previous_word.upper() in BACKTRACKING_CALLS)
+            backtracking += calls[-1]
+            parens += 1
+        elif kind == "close_paren" and calls:
+            backtracking -= calls.pop()
+            parens -= 1
+        previous_word = token.group() if kind == "word" else ""
+        if braces > max_nesting or parens > max_nesting:
+            raise QueryRefused(400, f"The query is nested more than {max_nesting} levels deep (braces or "
+                                    "parentheses); this endpoint refuses it. Flatten it.")
+        if backtracking > MAX_BACKTRACKING_NESTING:
+            raise QueryRefused(400, f"The query nests more than {MAX_BACKTRACKING_NESTING} calls of SUBSTR, REGEX "
+                                    "or REPLACE inside one another, which would take the query parser exponential "
+                                    "time; bind the inner results to variables first.")
 
 
 @dataclass(frozen=True)

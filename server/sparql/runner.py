@@ -17,7 +17,7 @@ from werkzeug.http import parse_accept_header
 
 from server.formats import (ASK, N_TRIPLES, SELECT, SPARQL_JSON, SPARQL_TSV, Format, choose_format, format_named,
                             not_offered, offered)
-from server.sparql.check import NEEDS_FULL_CHECK, CheckedQuery, QueryRefused, check_query, form_of, normalise
+from server.sparql.check import NEEDS_FULL_CHECK, CheckedQuery, QueryRefused, check_query, check_shape, form_of, normalise
 from server.store import Store
 
 TRUNCATED_HEADER = "Coopgraph-Result-Truncated"
@@ -30,11 +30,12 @@ class Limits:
     max_response_bytes: int
     memory_mb: int
     workers: int
+    max_nesting: int = 64
 
     @classmethod
     def from_settings(cls, settings) -> Limits:
         return cls(settings.query_timeout_s, settings.max_result_rows, settings.max_response_bytes,
-                   settings.query_memory_mb, settings.query_workers)
+                   settings.query_memory_mb, settings.query_workers, settings.max_query_nesting)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class QueryRunner:
 
     def run(self, job: QueryJob) -> QueryResult:
         text = normalise(job.query)
+        check_shape(text, self.limits.max_nesting)
         # Only where the store's query() cannot run an update (pyoxigraph's reads queries only), while
         # a remote client (SPARQLWrapper) would send an update's text on as an update.
         if not self.store.query_refuses_updates or NEEDS_FULL_CHECK.search(text):

@@ -162,18 +162,28 @@ class _Worker:
             outcome = self.connection.recv()
         except (EOFError, OSError):
             self.stop()
-            raise QueryRefused(503, self._death_message(limits)) from None
+            raise self._death(limits) from None
         if isinstance(outcome, QueryRefused):
             raise outcome
         return outcome
 
-    def _death_message(self, limits: Limits) -> str:
+    def _death(self, limits: Limits) -> QueryRefused:
+        """What ended the worker while it ran a query, in words (it is replaced either way)."""
         code = self.process.exitcode
-        if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL) or code == _EXIT_OUT_OF_MEMORY:
-            # Rust aborts when an allocation fails, which the address-space cap makes happen.
-            return (f"The query needed more memory than this endpoint's limit of {limits.memory_mb} MB "
-                    "per query and was stopped. Narrow it, or add a LIMIT.")
-        return f"The query worker stopped unexpectedly (exit code {code}); try again."
+        if code in (-signal.SIGABRT, _EXIT_OUT_OF_MEMORY):
+            # Rust aborts when an allocation fails, which the address-space cap makes happen (and Python
+            # raises MemoryError); a stack overflow aborts too, but check_shape keeps queries shallow.
+            return QueryRefused(503, f"The query needed more memory than this endpoint's limit of {limits.memory_mb} "
+                                     "MB per query and was stopped. Narrow it, or add a LIMIT.")
+        if code == -signal.SIGSEGV:
+            return QueryRefused(400, "The query engine crashed while running this query (the worker that ran it "
+                                     "was replaced). It would crash again: simplify the query.")
+        if code == -signal.SIGKILL:
+            return QueryRefused(503, "The query worker was killed from outside while running this query (by the "
+                                     "system, often for lack of memory, or by an operator); it was replaced. "
+                                     "Try again.")
+        return QueryRefused(503, f"The query worker stopped unexpectedly (exit code {code}) and was replaced; "
+                                 "try again.")
 
     def stop(self) -> None:
         self.connection.close()

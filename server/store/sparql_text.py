@@ -20,10 +20,16 @@ _TOKENS = re.compile(r'''
             | """(?:[^"\\]|\\.|"(?!""))*""" | \'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
             | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
             | <[^<>"{}|^`\\\x00-\x20]*> )
-  | (?P<open>\{) | (?P<close>\}) | (?P<word>[A-Za-z_][\w-]*)
+  | (?P<open>\{) | (?P<close>\}) | (?P<open_paren>\() | (?P<close_paren>\)) | (?P<word>[A-Za-z_][\w-]*)
 ''', re.VERBOSE)
 
 EMPTY_VALUES = re.compile(r"VALUES \((\?\w+(?: \?\w+)*)\) \{ \}")
+
+
+def tokens(sparql: str):
+    """The query's skeleton, as regex matches whose `lastgroup` says their kind: "skip" (a comment,
+    string or IRI), "open"/"close" (braces), "open_paren"/"close_paren", "word"."""
+    return _TOKENS.finditer(sparql)
 
 
 def bind_values(sparql: str, bindings: dict[str, Binding]) -> str:
@@ -43,7 +49,7 @@ def bind_values(sparql: str, bindings: dict[str, Binding]) -> str:
 
 def _where_group_start(sparql: str) -> int:
     depth, form, skipped_template = 0, None, False
-    for token in _TOKENS.finditer(sparql):
+    for token in tokens(sparql):
         kind = token.lastgroup
         if kind == "word" and depth == 0 and form is None and token.group().upper() in {
                 "SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pyoxigraph
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
 from server.examples import Example
 from server.formats import (ASK, DOCUMENT_FORMATS, HTML, RDF_FORMATS, RESULTS_FORMATS, SELECT, choose_format,
@@ -57,7 +57,10 @@ def endpoint():
         result = cached(app_state(), ("sparql", job), lambda: run(job)) if keep else run(job)
     except QueryRefused as refusal:
         if wants_html:
-            return render_query_page(job, example, error=refusal), refusal.status
+            retry = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s else {}
+            return render_query_page(job, example, error=refusal), refusal.status, retry
+        if refusal.retry_after_s:
+            raise ServiceUnavailable(refusal.message, retry_after=refusal.retry_after_s)
         abort(refusal.status, refusal.message)
     if wants_html:
         return render_query_page(job, example, result=result)

@@ -42,6 +42,8 @@ def graph_document():
 @vocabulary.get("/shapes.<extension>")
 def graph_document_variant(extension: str):
     stem, fmt = split_extension(request.path)
+    if stem not in GRAPH_DOCUMENTS:  # `/def.x.html`: a dot too many
+        raise NotFound(f"No document {request.path}: the vocabulary is at /def.<format>, the shapes at /shapes.<format>.")
     return document(stem, fmt, lambda: render_graph_document(GRAPH_DOCUMENTS[stem], fmt, stem))
 
 
