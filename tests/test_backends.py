@@ -462,3 +462,14 @@ def test_load_then_serve_on_disk(tmp_path):
         assert health["version"] == dataset_version(Settings(root=FIXTURES / "valid", base_iri=base))
     finally:
         server.close()
+
+
+@pytest.mark.every_backend
+def test_a_query_the_engine_cannot_evaluate_is_the_clients_error(live_server):
+    """An unknown function is the query's fault (400, in the engine's words), never a gateway failure (502)."""
+    response = requests.get(live_server.url + "sparql", params={"query": "SELECT * WHERE { BIND(<urn:no:fn>(1) AS ?x) }"},
+                            headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert "urn:no:fn" in response.text
+    assert requests.get(live_server.url + "healthz", timeout=10).status_code == 200

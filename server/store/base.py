@@ -60,6 +60,10 @@ class AnswerTooLarge(StoreError):
     """A remote answer past the size a caller can hold."""
 
 
+class QueryRejected(ValueError):
+    """The store refused to evaluate this query (an unknown function, say): the query's fault, HTTP 400."""
+
+
 class StoreNotLoaded(Exception):
     """An on-disk or remote store holds no dataset for this base IRI: `coopgraph load` fills it."""
 

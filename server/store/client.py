@@ -6,6 +6,7 @@ pyoxigraph, so callers get the same results as from an embedded store.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import socket
 import time
@@ -15,9 +16,13 @@ from http.client import HTTPException
 
 import pyoxigraph
 from SPARQLWrapper import INSERT, POST, SELECT, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, QueryBadFormed, SPARQLWrapperException
 
-from server.store.base import AnswerTooLarge, StoreError, StoreTimeout, StoreUnavailable
+from server.store.base import AnswerTooLarge, QueryRejected, StoreError, StoreTimeout, StoreUnavailable
+
+PROBE_TIMEOUT_S = 2.0  # the trivial query telling a failing store from a query it cannot evaluate
+# What Oxigraph writes into an answer it has begun when its own deadline (--timeout-s) stops the query.
+CANCELLED = b"operation has been cancelled"
 
 
 class SparqlClient:
@@ -82,14 +87,28 @@ class SparqlClient:
         except urllib.error.HTTPError as error:
             if error.code in (502, 503, 504):
                 raise StoreUnavailable(f"the SPARQL store at {self.endpoint} answered {error.code}") from error
-            raise StoreError(f"the SPARQL store at {self.endpoint} answered {error.code}: "
-                             f"{_text_of(error.read())}") from error
+            raise self._failure(_text_of(error.read()), update) from error
+        except EndPointInternalError as error:
+            raise self._failure(_message_of(error), update) from error
         except SPARQLWrapperException as error:
             raise StoreError(f"the SPARQL store at {self.endpoint} failed: {_message_of(error)}") from error
         except (OSError, HTTPException) as error:  # URLError, refused or reset connections, timeouts
             raise self.unavailable(error, timeout_s) from error
         with response:
             yield response
+
+    def _failure(self, message: str, update: bool) -> Exception:
+        """An error answer to a query: the query's fault (QueryRejected, a 400) when the store answers a
+        trivial query at once, as engines answer 500 to a query they cannot evaluate (an unknown function);
+        the store's (StoreError, a 502) when it does not."""
+        if not update:
+            try:
+                self.query("ASK {}", timeout_s=PROBE_TIMEOUT_S)
+            except (StoreError, StoreUnavailable, SyntaxError):
+                pass
+            else:
+                return QueryRejected(f"the SPARQL store could not evaluate this query: {message}")
+        return StoreError(f"the SPARQL store at {self.endpoint} failed: {message}")
 
     def unavailable(self, error: BaseException, timeout_s: float | None = None) -> StoreUnavailable:
         reason = getattr(error, "reason", error)
@@ -141,10 +160,19 @@ def _parse_answer(content_type: str, body: bytes):
             raise StoreError(f"the SPARQL store answered {media_type or 'no media type'}, not SPARQL results or RDF")
         return RemoteTriples([quad.triple for quad in pyoxigraph.parse(body, rdf_format)])
     except SyntaxError as error:
+        if CANCELLED in body[-200:]:
+            raise StoreTimeout("the SPARQL store stopped the query at its own time limit") from None
         raise StoreError(f"the SPARQL store sent a malformed or unfinished answer: {error}") from None
 
 
 def _message_of(error: SPARQLWrapperException) -> str:
+    """The server's own words, which SPARQLWrapper keeps only as the repr of the body inside its message."""
+    _, found, response = str(error).partition("\n\nResponse:\n")
+    if found:
+        try:
+            return _text_of(ast.literal_eval(response))
+        except (ValueError, SyntaxError):
+            return _text_of(response)
     return _text_of(getattr(error, "msg", "") or str(error))
 
 
