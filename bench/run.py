@@ -49,7 +49,7 @@ BIN = Path(sys.executable).parent
 BASE_IRI = "http://127.0.0.1:8000/"  # the same IRIs on every server, whatever port it listens on
 ENTITY = "agreement/agreement-7"
 CONCURRENCIES = (1, 8)
-GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--preload"]
+GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "12", "--preload"]  # as coopgraph serve
 
 # name -> (media type asked for, document extension); the SPARQL peers answer a CONSTRUCT instead.
 ENTITY_FORMATS = {"entity-ttl": ("text/turtle", "ttl"), "entity-jsonld": ("application/ld+json", "jsonld"),

@@ -211,7 +211,7 @@ class GunicornServer(BaseApplication):
             "workers": settings.workers,
             # Threads keep a worker responsive while another request waits on a slow query.
             "worker_class": "gthread",
-            "threads": 4,
+            "threads": settings.threads,
             "preload_app": True,
             "accesslog": "-",
             # No gunicornc control socket: it lives at one fixed path per user, so two

@@ -149,9 +149,17 @@ class Settings:
                                    limit=Limit("memoryLimitMegabytes", "memory per query", "MB",
                                                "A query needing more memory than this beyond what its worker "
                                                "inherits is stopped; the client gets a 503 naming the limit."))
-    query_workers: int = setting(2, minimum=1, help="SPARQL worker processes per web worker", limit=Limit(
-        "queryWorkers", "query workers", "", "Queries run at once per web worker; later ones wait up to the time "
-                      "limit, then get a 503."))
+    query_workers: int = setting(3, minimum=1, help="SPARQL worker processes per web worker", limit=Limit(
+        "queryWorkers", "query workers", "", "Queries run at once per web worker, at most one fewer from one client "
+                      "(address) so that another always finds a slot."))
+    query_wait_s: float = setting(1.0, minimum=0.0, help="how long a SPARQL query may wait for a free slot, in seconds",
+                                  limit=Limit("queueWaitSeconds", "wait for a slot", "s",
+                                              "A query finding every slot of its server process taken (or its client "
+                                              "holding all but one) waits this long at most, then gets a 503 with "
+                                              "Retry-After; so do queries beyond twice as many waiting."))
+    threads: int = setting(12, flag="--threads", commands=(SERVE,), minimum=1,
+                           help="threads per gunicorn worker; SPARQL takes at most 3 × `QUERY_WORKERS` of them "
+                                "(running and waiting), and at least 2 must remain for pages")
     store: str = setting("memory", flag="--store", commands=STORE_COMMANDS,
                          help="where the triples live: `memory` (read from the content folders at start), "
                               "`disk` or `remote` (what `coopgraph load` filled)")
@@ -206,6 +214,9 @@ class Settings:
             object.__setattr__(self, name, value)  # frozen: only here
         for row in dataclasses.fields(self):
             _check_range(row, getattr(self, row.name))
+        if self.threads < 3 * self.query_workers + 2:
+            raise SettingsError(f"threads {self.threads} must be at least 3 × query_workers + 2 = "
+                                f"{3 * self.query_workers + 2}, so that SPARQL never takes the threads pages need")
         _check_base_iri(self.base_iri)
         _check_store(self)
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from server.dataset import Dataset
     from server.examples import Example
     from server.settings import Settings
-    from server.sparql.workers import QueryExecutor
+    from server.sparql.workers import Executor
     from server.void import Published
 
 EXTENSION_KEY = "coopgraph"
@@ -25,7 +25,7 @@ class AppState:
     settings: Settings
     dataset: Dataset  # the one version every worker answers from
     published: Published  # its description, and the build of dumps it describes
-    queries: QueryExecutor  # the SPARQL endpoint's worker processes (or direct runner)
+    queries: Executor  # the SPARQL endpoint's worker processes (or direct runner), behind admission control
     examples: Mapping[str, Example]  # example queries, by name
     cache: ModelCache  # what pages are built from, per dataset version (never finished responses)
 

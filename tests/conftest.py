@@ -181,3 +181,18 @@ def pytest_generate_tests(metafunc):
         else:
             backends = BACKENDS if metafunc.definition.get_closest_marker("every_backend") else ("memory",)
         metafunc.parametrize("live_server", backends, indirect=True, scope="session")
+
+
+def client_session(address: str) -> requests.Session:
+    """A requests session whose connections come from `address` (any 127.x.y.z is this machine on Linux),
+    so one test can play several clients of the server's admission control."""
+    from requests.adapters import HTTPAdapter
+
+    class FromAddress(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs["source_address"] = (address, 0)
+            super().init_poolmanager(*args, **kwargs)
+
+    session = requests.Session()
+    session.mount("http://", FromAddress())
+    return session

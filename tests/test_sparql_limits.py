@@ -13,7 +13,7 @@ import pytest
 import rdflib
 import requests
 
-from tests.conftest import FIXTURES, start_server
+from tests.conftest import FIXTURES, client_session, start_server
 
 TIMEOUT_S = 2
 MAX_ROWS = 100
@@ -69,7 +69,8 @@ def ask(endpoint: str) -> tuple[int, float]:
 def test_a_runaway_query_is_stopped_at_the_deadline_while_others_are_served(endpoint):
     with ThreadPoolExecutor(max_workers=1) as background:
         started = time.monotonic()
-        runaway = background.submit(requests.get, endpoint, params={"query": RUNAWAY}, headers=JSON_RESULTS, timeout=60)
+        heavy = client_session("127.0.0.2")  # another client than the one asking meanwhile
+        runaway = background.submit(heavy.get, endpoint, params={"query": RUNAWAY}, headers=JSON_RESULTS, timeout=60)
         time.sleep(0.3)  # let it reach a query worker
         during = [ask(endpoint) for _ in range(3)]
         response = runaway.result()
@@ -81,8 +82,11 @@ def test_a_runaway_query_is_stopped_at_the_deadline_while_others_are_served(endp
 
 
 def test_killed_workers_are_replaced_and_none_linger(limited, endpoint):
-    with ThreadPoolExecutor(max_workers=2) as pool:  # a runaway in each web worker, likely
-        stopped = list(pool.map(lambda _: requests.get(endpoint, params={"query": RUNAWAY}, timeout=60).status_code, range(2)))
+    def runaway(client: int) -> int:  # from two clients: admission lets one client hold all but one slot
+        return client_session(f"127.0.0.{client}").get(endpoint, params={"query": RUNAWAY}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        stopped = list(pool.map(runaway, (2, 3)))
     assert stopped == [504, 504]
     answers = [ask(endpoint) for _ in range(8)]  # every web worker's pool, several times
     assert all(status == 200 for status, _ in answers), answers

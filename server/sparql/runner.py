@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,11 +32,12 @@ class Limits:
     memory_mb: int
     workers: int
     max_nesting: int = 64
+    wait_s: float = 1.0  # how long a query may wait for a slot (server/sparql/admission.py)
 
     @classmethod
     def from_settings(cls, settings) -> Limits:
         return cls(settings.query_timeout_s, settings.max_result_rows, settings.max_response_bytes,
-                   settings.query_memory_mb, settings.query_workers, settings.max_query_nesting)
+                   settings.query_memory_mb, settings.query_workers, settings.max_query_nesting, settings.query_wait_s)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class QueryRunner:
     limits: Limits
     prefixes: Mapping[str, str] = field(default_factory=dict)
     jsonld_context: Mapping = field(default_factory=dict)
+    # rdflib's SPARQL parser (pyparsing) is not thread-safe: threads running queries on a remote store
+    # take turns for the check only, never while the store answers.
+    parse_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def run(self, job: QueryJob) -> QueryResult:
         text = normalise(job.query)
@@ -79,15 +84,19 @@ class QueryRunner:
         # Only where the store's query() cannot run an update (pyoxigraph's reads queries only), while
         # a remote client (SPARQLWrapper) would send an update's text on as an update.
         if not self.store.query_refuses_updates or NEEDS_FULL_CHECK.search(text):
-            return self._run_checked(job, check_query(job.query, self.base_iri))
+            return self._run_checked(job, self._check(job.query))
         # Screened: no SERVICE can hide in a text without the word, and without FROM the dataset is
         # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query.
         try:
             results = self._query(text, *_dataset(job, None))
         except SyntaxError:  # the checker says why (or 403 for an update), or agrees with oxigraph
-            return self._run_checked(job, check_query(job.query, self.base_iri))
+            return self._run_checked(job, self._check(job.query))
         form = form_of(results, text)
         return self._write(form, results, self._format(job, form))
+
+    def _check(self, query: str) -> CheckedQuery:
+        with self.parse_lock:
+            return check_query(query, self.base_iri)
 
     def _run_checked(self, job: QueryJob, checked: CheckedQuery) -> QueryResult:
         fmt = self._format(job, checked.form)

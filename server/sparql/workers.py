@@ -16,6 +16,7 @@ import signal
 import threading
 from dataclasses import replace
 
+from server.sparql.admission import Admission
 from server.sparql.check import QueryRefused
 from server.sparql.runner import Limits, QueryJob, QueryResult, QueryRunner
 from server.store import AnswerTooLarge, StoreTimeout
@@ -23,22 +24,38 @@ from server.store import AnswerTooLarge, StoreTimeout
 log = logging.getLogger(__name__)
 
 
-class QueryPool:
-    """Worker processes that run QueryRunner.run, each with a deadline and a memory cap.
-
-    Created lazily, in the process that uses it: under gunicorn that is each web worker, after
-    gunicorn forked it, so every query worker inherits the loaded store. Thread-safe: gunicorn's
-    threads share it. A request waits at most `timeout_s` for a free worker (else 503)."""
+class Executor:
+    """Runs a query job within the admission control (server/sparql/admission.py)."""
 
     def __init__(self, runner: QueryRunner):
         self.runner = runner
         self.limits = runner.limits
+        self.admission = Admission(runner.limits.workers, runner.limits.wait_s)
+
+    def run(self, job: QueryJob, client: str = "") -> QueryResult:
+        """The job's results; QueryRefused (503) at once when `client` may not run another query now."""
+        with self.admission.slot(client):
+            return self._run(job)
+
+    def _run(self, job: QueryJob) -> QueryResult:
+        raise NotImplementedError
+
+
+class QueryPool(Executor):
+    """Worker processes that run QueryRunner.run, each with a deadline and a memory cap.
+
+    Created lazily, in the process that uses it: under gunicorn that is each web worker, after
+    gunicorn forked it, so every query worker inherits the loaded store. Thread-safe: gunicorn's
+    threads share it. Admission lets in no more queries than there are workers."""
+
+    def __init__(self, runner: QueryRunner):
+        super().__init__(runner)
         self._lock = threading.Lock()
         self._owner_pid: int | None = None
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
 
-    def run(self, job: QueryJob) -> QueryResult:
+    def _run(self, job: QueryJob) -> QueryResult:
         self._start_if_needed()
         try:
             worker = self._idle.get(timeout=self.limits.timeout_s)
@@ -83,32 +100,25 @@ class QueryPool:
         return worker
 
 
-class DirectRunner:
+class DirectRunner(Executor):
     """Runs queries in the web worker's own thread, for a remote store: the store evaluates them in its
     own process, so there is nothing to fork or kill, and the HTTP timeout enforces the deadline (504).
-    SERVICE and updates are still refused before anything is sent (QueryRunner.run checks first)."""
+    SERVICE and updates are still refused before anything is sent (QueryRunner.run checks first).
+    Admission bounds how many threads wait on the store at once."""
 
     def __init__(self, runner: QueryRunner):
-        self.runner = replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s))
-        self.limits = runner.limits
-        # rdflib's SPARQL parser (pyparsing) is not thread-safe, and gunicorn's threads share this
-        # runner: one query at a time per web worker, as with the pool's worker processes.
-        self._one_at_a_time = threading.Lock()
+        super().__init__(replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s)))
 
-    def run(self, job: QueryJob) -> QueryResult:
+    def _run(self, job: QueryJob) -> QueryResult:
         try:
-            with self._one_at_a_time:
-                return self.runner.run(job)
+            return self.runner.run(job)
         except StoreTimeout:
             raise _time_limit(self.limits) from None
         except AnswerTooLarge:
             raise self.runner._too_large() from None
 
 
-QueryExecutor = QueryPool | DirectRunner
-
-
-def query_executor(runner: QueryRunner) -> QueryExecutor:
+def query_executor(runner: QueryRunner) -> Executor:
     """Worker processes for a store that runs queries in this process; the calling thread otherwise."""
     return QueryPool(runner) if runner.store.runs_in_process else DirectRunner(runner)
 
@@ -193,12 +203,14 @@ class _Worker:
 
 
 _EXIT_OUT_OF_MEMORY = 3
+QUERY_WORKER_NICENESS = 10
 
 
 def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
     """A query worker's life: set itself up, then answer jobs until its parent hangs up."""
     _reset_signals()
     _die_with_parent(parent_pid)
+    _yield_the_processor()
     # A remote store is reached over the network; a local one needs none.
     isolated = _drop_network() if runner.store.runs_in_process else None
     _cap_memory(runner.limits.memory_mb)
@@ -230,6 +242,14 @@ def _reset_signals() -> None:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     signal.set_wakeup_fd(-1)
+
+
+def _yield_the_processor() -> None:
+    """A lower priority than the web workers': a heavy query takes what the pages leave of the processor."""
+    try:
+        os.nice(QUERY_WORKER_NICENESS)
+    except OSError:
+        pass
 
 
 def _libc():

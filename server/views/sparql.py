@@ -53,8 +53,13 @@ def endpoint():
     repeatable = cacheable(job)
     keep = repeatable and (wants_html or request.method == "POST")
     try:
-        run = app_state().queries.run
-        result = cached(app_state(), ("sparql", job), lambda: run(job)) if keep else run(job)
+        queries = app_state().queries
+        client = request.remote_addr or ""
+
+        def run():
+            return queries.run(job, client)
+
+        result = cached(app_state(), ("sparql", job), run) if keep else run()
     except QueryRefused as refusal:
         if wants_html:
             retry = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s else {}
