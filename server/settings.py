@@ -176,6 +176,11 @@ class Settings:
         help="its SPARQL 1.1 Graph Store Protocol URL, used by `coopgraph load` (Oxigraph `…/store`, Fuseki "
              "`…/DATASET/data`); `auto`: the query URL with `/query` → `/store` when the server there is "
              "Oxigraph, else SPARQL Update; `none`: SPARQL Update only")
+    remote_deadline_parameter: str | None = setting(
+        flag="--remote-deadline-parameter", commands=(SERVE,), shown="none",
+        help="the query parameter passing each query's deadline to the remote engine, so it stops when coopgraph "
+             "stops waiting: `timeout` (seconds: Fuseki), `timeout:ms` (milliseconds: Virtuoso); none for Oxigraph, "
+             "whose deadline is its own `--timeout-s` (docs/scaling.md)")
     remote_timeout_s: float = setting(10.0, minimum=0.001,
                                       help="deadline of each request to the remote store, in seconds (the SPARQL "
                                            "endpoint uses `QUERY_TIMEOUT_S`)")
@@ -390,6 +395,10 @@ def _check_store(settings: Settings) -> None:
             not _is_http_url(graph_store) or urlsplit(graph_store).query or urlsplit(graph_store).fragment):
         raise SettingsError(f"remote_graph_store {graph_store!r} must be 'auto', 'none' or an absolute http(s) URL "
                             "without query, e.g. 'http://127.0.0.1:7878/store'")
+    parameter = settings.remote_deadline_parameter
+    if parameter is not None and not re.fullmatch(r"[A-Za-z_][\w.-]*(:ms|:s)?", parameter):
+        raise SettingsError(f"remote_deadline_parameter {parameter!r} must be a parameter name, optionally with "
+                            "its unit, e.g. 'timeout' or 'timeout:ms'")
     if settings.store == "remote" and not settings.remote_endpoint:
         raise SettingsError("store 'remote' needs remote_endpoint, e.g. COOPGRAPH_REMOTE_ENDPOINT=http://127.0.0.1:7878/query")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pyoxigraph
+import pytest
 
 from server.store.client import SparqlClient
 
@@ -21,3 +22,36 @@ def test_a_query_is_sent_as_a_query_and_an_update_as_an_update_whatever_their_co
     triples = client.query(f"{COMMENTED}CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert len(list(triples)) == 1
     client.update(f"{COMMENTED}DROP GRAPH <{graph}>")
+
+
+@pytest.mark.parametrize("parameter, sent", [("timeout", "2.5"), ("timeout:ms", "2500"), (None, None)])
+def test_the_engine_is_given_the_deadline_coopgraph_waits(parameter, sent):
+    """Fuseki (`timeout`, seconds) and Virtuoso (`timeout`, milliseconds) stop a query at the deadline they are
+    given; the request is captured by a listening socket that answers as an engine would."""
+    import http.server
+    import threading
+    from urllib.parse import parse_qs
+
+    seen = []
+
+    class Engine(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()))
+            body = b'{"head":{},"boolean":true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Engine) as engine:
+        threading.Thread(target=engine.serve_forever, daemon=True).start()
+        client = SparqlClient(f"http://127.0.0.1:{engine.server_address[1]}/sparql", None, timeout_s=2.5,
+                              deadline_parameter=parameter)
+        assert bool(client.query("ASK {}")) is True
+        engine.shutdown()
+    assert seen[0]["query"] == ["ASK {}"]
+    assert seen[0].get(parameter.split(":")[0] if parameter else "timeout") == ([sent] if sent else None)

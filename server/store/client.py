@@ -34,9 +34,12 @@ class SparqlClient:
     CHUNK = 1 << 16
 
     def __init__(self, endpoint: str, update_endpoint: str | None, timeout_s: float,
-                 max_answer_bytes: int = 256 * 2**20):
+                 max_answer_bytes: int = 256 * 2**20, deadline_parameter: str | None = None):
         self.endpoint, self.update_endpoint, self.timeout_s = endpoint, update_endpoint, timeout_s
         self.max_answer_bytes = max_answer_bytes
+        # The engine's own per-query deadline, as `name` (seconds) or `name:ms`: it stops the query when
+        # coopgraph stops waiting, rather than computing on for nobody.
+        self.deadline_parameter = deadline_parameter
 
     def query(self, text: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
               timeout_s: float | None = None):
@@ -77,9 +80,13 @@ class SparqlClient:
             wrapper.addParameter("default-graph-uri", iri)
         for iri in named_graphs:
             wrapper.addParameter("named-graph-uri", iri)
+        deadline = timeout_s or self.timeout_s
         if not update:
             wrapper.addCustomHttpHeader("Accept", accept or self.ACCEPT)
-        wrapper.timeout = timeout_s or self.timeout_s  # setTimeout() would round it to whole seconds
+            if self.deadline_parameter:
+                name, _, unit = self.deadline_parameter.partition(":")
+                wrapper.addParameter(name, str(round(deadline * 1000)) if unit == "ms" else f"{deadline:g}")
+        wrapper.timeout = deadline  # setTimeout() would round it to whole seconds
         try:
             response = wrapper.query().response
         except QueryBadFormed as error:

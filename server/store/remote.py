@@ -42,7 +42,8 @@ class RemoteStore(Store):
     def __init__(self, settings: Settings):
         # Answers may be a few times larger than the results the endpoint writes from them.
         self.client = SparqlClient(settings.remote_endpoint, settings.remote_update_endpoint,
-                                   settings.remote_timeout_s, max_answer_bytes=4 * settings.max_response_bytes)
+                                   settings.remote_timeout_s, max_answer_bytes=4 * settings.max_response_bytes,
+                                   deadline_parameter=settings.remote_deadline_parameter)
         self.base_iri = settings.base_iri
         self.default_graphs = settings.default_graph_iris
         self.named_graphs = tuple(settings.graph_iri(name) for name in NAMED_GRAPHS)
