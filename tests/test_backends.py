@@ -473,3 +473,25 @@ def test_a_query_the_engine_cannot_evaluate_is_the_clients_error(live_server):
     if response.status_code == 400:
         assert "urn:no:fn" in response.text
     assert requests.get(live_server.url + "healthz", timeout=10).status_code == 200
+
+
+def test_queries_to_an_oxigraph_engine_skip_the_full_check_safely(remote_settings, monkeypatch):
+    """Oxigraph's query endpoint parses queries only, so a query without SERVICE or FROM goes straight to it
+    (no rdflib parse, milliseconds saved); an update sent as a query still gets its 403, SERVICE its 400."""
+    from server.sparql import runner as runner_module
+    from server.sparql.check import QueryRefused
+    from server.sparql.runner import Limits, QueryJob, QueryRunner
+
+    store = RemoteStore(remote_settings)
+    assert store.query_refuses_updates is True
+    checks = []
+    real = runner_module.check_query
+    monkeypatch.setattr(runner_module, "check_query", lambda *args: checks.append(1) or real(*args))
+    runner = QueryRunner(store, remote_settings.base_iri, Limits(10, 100, 10**6, 100, 2))
+    result = runner.run(QueryJob("SELECT * WHERE { ?s ?p ?o } LIMIT 1", accept="application/sparql-results+json"))
+    assert result.form == "SELECT" and not checks
+    for text, status in (("INSERT DATA { <urn:a> <urn:b> <urn:c> }", 403),
+                         ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 400)):
+        with pytest.raises(QueryRefused) as refused:
+            runner.run(QueryJob(text))
+        assert refused.value.status == status

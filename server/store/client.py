@@ -11,6 +11,7 @@ import contextlib
 import socket
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from http.client import HTTPException
 
@@ -135,6 +136,22 @@ class SparqlClient:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+
+
+def server_software(url: str) -> str:
+    """The `Server` header a HEAD request of `url` is answered with (an error answer names its server too),
+    or "" when nothing answers."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=PROBE_TIMEOUT_S) as response:
+            return response.headers.get("Server", "")
+    except urllib.error.HTTPError as error:
+        return error.headers.get("Server", "")
+    except (OSError, HTTPException):
+        return ""
+
+
+def is_oxigraph(url: str) -> bool:
+    return server_software(url).startswith("Oxigraph/")
 
 
 class RemoteTriples:

@@ -27,9 +27,9 @@ from urllib.parse import urlencode
 
 from server.settings import GRAPH_STORE_AUTO, GRAPH_STORE_NONE, Settings
 from server.store.base import StoreError, StoreTimeout, StoreUnavailable
+from server.store.client import is_oxigraph
 from server.store.remote import N_TRIPLES
 
-PROBE_TIMEOUT_S = 5.0
 
 
 class GraphStore:
@@ -78,10 +78,5 @@ def graph_store_for(settings: Settings, timeout_s: float) -> GraphStore | None:
 
 
 def _is_oxigraph_graph_store(url: str) -> bool:
-    """HEAD `url?default`: an Oxigraph server answers 200 naming itself, without sending the graph."""
-    try:
-        with urllib.request.urlopen(urllib.request.Request(f"{url}?default", method="HEAD"),
-                                    timeout=PROBE_TIMEOUT_S) as response:
-            return response.headers.get("Server", "").startswith("Oxigraph/")
-    except (OSError, HTTPException):  # an error answer, or no server: the load will say why
-        return False
+    """HEAD `url?default`: an Oxigraph server answers naming itself, without sending the graph."""
+    return is_oxigraph(f"{url}?default")

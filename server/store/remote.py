@@ -11,7 +11,7 @@ import pyoxigraph
 
 from server.graphs import META, NAMED_GRAPHS
 from server.store.base import QueryFiles, Store, StoreError
-from server.store.client import SparqlClient
+from server.store.client import SparqlClient, is_oxigraph
 from server.store.records import ANSWERS_PREDICATE, answers_graph, read_load_record, recorded_answer, recorded_prefixes
 from server.store.sparql_text import bind_values, replace_graph_update
 
@@ -37,7 +37,10 @@ class RemoteStore(Store):
 
     name = "remote"
     runs_in_process = False  # the server evaluates; the deadline is the HTTP timeout
-    query_refuses_updates = False  # SPARQLWrapper would send an update's text on as an update
+    # Every query goes as the protocol's query operation; whether the engine then refuses an update's text
+    # there is the engine's: Oxigraph's query endpoint parses queries only (some engines, Virtuoso among them,
+    # run updates sent as queries). Decided per engine when the store opens.
+    query_refuses_updates = False
 
     def __init__(self, settings: Settings):
         # Answers may be a few times larger than the results the endpoint writes from them.
@@ -56,6 +59,7 @@ class RemoteStore(Store):
         self.version, self.modified = read_load_record(self, settings, self._record)
         self._answers = self._recorded_answers(settings)
         self.prefixes = recorded_prefixes(self._answers)
+        self.query_refuses_updates = is_oxigraph(settings.remote_endpoint)
 
     @classmethod
     def open(cls, settings: Settings) -> RemoteStore:
