@@ -41,6 +41,7 @@ import psutil
 import pyoxigraph
 import requests
 
+from bench import scenarios
 from bench.generate import generate, parse_size
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -121,6 +122,9 @@ class ServerResult:
     sizes: dict[str, int] = field(default_factory=dict)  # bytes of each workload's answer
     failures: dict[str, str] = field(default_factory=dict)
     cold_ms: dict[str, list[float]] = field(default_factory=dict)  # first requests of other entities
+    new_queries: dict[str, list[float]] = field(default_factory=dict)  # bench/scenarios.py, ms, sorted
+    engine_new_queries: dict[str, list[float]] = field(default_factory=dict)  # the remote store's engine, directly
+    storm: dict = field(default_factory=dict)  # bench/scenarios.py
 
 
 class Running:
@@ -256,6 +260,25 @@ def measure(running: Running, result: ServerResult, work: list[Workload], sizes:
             result.measures[workload.name].append(found)
             log(f"  {workload.name:15} c={concurrency}: {found.requests_per_s:10.1f} req/s  "
                 f"p50 {found.p50_ms:8.2f} ms  p99 {found.p99_ms:8.2f} ms  errors {found.errors}")
+
+
+def run_scenarios(running: Running, result: ServerResult, companion: Running | None, log) -> None:
+    """New queries on every SPARQL server but rdflib-endpoint (minutes per family there); the storm on coopgraph."""
+    if running.server.kind == "hello" or running.server.name == "rdflib-endpoint":
+        return
+    try:
+        result.new_queries = scenarios.new_queries(running.url + running.server.sparql_path, BASE_IRI)
+        if companion is not None:  # the engine coopgraph-remote fronts, asked directly in the same run
+            result.engine_new_queries = scenarios.new_queries(companion.url + "/query", BASE_IRI)
+        for family, ms in result.new_queries.items():
+            log(f"  {family:15} new queries: p50 {ms[len(ms) // 2]:8.2f} ms  p90 {ms[int(len(ms) * 0.9)]:8.2f} ms")
+        if running.server.kind == "coopgraph":
+            result.storm = scenarios.storm(running.url, f"/doc/{ENTITY}.ttl", BASE_IRI)
+            log(f"  storm: document p99 {result.storm['document_p99_ms']:.1f} ms, cheap queries "
+                f"{result.storm['cheap_query_ms']} ms, heavy {result.storm['heavy_statuses']}")
+    except (RuntimeError, requests.RequestException) as error:
+        result.failures["scenarios"] = str(error)
+        log(f"  scenarios: {error}")
 
 
 def cold_latencies(url: str, workload: Workload, headers: dict[str, str], count: int = 20) -> list[float]:
@@ -415,6 +438,7 @@ def run(size_text: str, seconds: float, only: list[str] | None, workdir: Path, l
             result = ServerResult(name, running.startup_s)
             log(f"{name}: ready in {running.startup_s:.2f} s")
             measure(running, result, work, sizes, seconds, log)
+            run_scenarios(running, result, companion, log)
             if name == "coopgraph-memory":
                 sizes.update(result.sizes)
             result.peak_rss_mb = running.peak_rss / 2**20
@@ -460,6 +484,33 @@ def _ratio(numerator, denominator) -> str:
     return f"{numerator / denominator:.2f}×"
 
 
+def new_query_table(report: dict) -> list[str]:
+    """New queries: each server's p50 and p90, and coopgraph's difference with the engine under it."""
+    peers = {"coopgraph-memory": ("oxigraph-memory", "new_queries"), "coopgraph-disk": ("oxigraph-disk", "new_queries"),
+             "coopgraph-remote": ("coopgraph-remote", "engine_new_queries")}
+    servers = report["servers"]
+    rows = []
+    for server, (peer, key) in peers.items():
+        mine, theirs = servers.get(server, {}).get("new_queries"), servers.get(peer, {}).get(key)
+        for family, ms in (mine or {}).items():
+            other = (theirs or {}).get(family)
+            cells = [f"{ms[len(ms) // 2]:.2f} / {ms[int(len(ms) * 0.9)]:.2f}"]
+            if other:
+                cells += [f"{other[len(other) // 2]:.2f} / {other[int(len(other) * 0.9)]:.2f}",
+                          f"{ms[len(ms) // 2] - other[len(other) // 2]:+.2f}"]
+            else:
+                cells += ["–", "–"]
+            rows.append(f"| {family} | {server} | {peer if key == 'new_queries' else 'its Oxigraph server'} | "
+                        + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    return ["", f"## New queries ({scenarios.PER_FAMILY} distinct per family, one at a time)", "",
+            "Target: within 1 ms of `oxigraph serve` on the memory store, within 2 ms of the engine fronted on the "
+            "remote store (p50 difference).", "",
+            "| family | server | peer | server p50 / p90 (ms) | peer p50 / p90 (ms) | p50 difference (ms) |",
+            "|---|---|---|---|---|---|", *rows]
+
+
 def tables(report: dict) -> str:
     servers_run = list(report["servers"])
     lines = [f"# {report['size']} ({report['triples']} data triples), {report['seconds_per_run']} s per measure",
@@ -502,6 +553,15 @@ def tables(report: dict) -> str:
         lines += ["", "## Entity documents nobody asked for yet (20 each, ms)", "", "| server | workload | p50 | max |",
                   "|---|---|---|---|"]
         lines += [f"| {server} | {w} | {ms[len(ms) // 2]:.1f} | {ms[-1]:.1f} |" for (server, w), ms in cold.items()]
+    lines += new_query_table(report)
+    storms = {server: r["storm"] for server, r in report["servers"].items() if r.get("storm")}
+    if storms:
+        lines += ["", f"## The storm ({scenarios.STORM} heavy queries from one client for {scenarios.STORM_S:g} s)", "",
+                  "| server | cached document p50 / p99 (ms) | cheap new queries from another client (ms) | heavy queries |",
+                  "|---|---|---|---|"]
+        lines += [f"| {server} | {s['document_p50_ms']:.1f} / {s['document_p99_ms']:.1f} | "
+                  f"{', '.join(f'{ms:.0f}' for ms in s['cheap_query_ms'])} ({s['cheap_query_statuses']}) | "
+                  f"{s['heavy_statuses']} |" for server, s in storms.items()]
     failures = {f"{server}: {w}": why for server, r in report["servers"].items() for w, why in r["failures"].items()}
     if failures:
         lines += ["", "## Failures", ""] + [f"- {where}: {why}" for where, why in failures.items()]

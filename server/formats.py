@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, Triple, serialize
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from server.jsonld import compact_jsonld
 from server.namespaces import FORMATS as W3C_FORMATS
@@ -119,16 +120,22 @@ COMPRESSED_MEDIA_TYPES = tuple(dict.fromkeys(
     [*(media_type for fmt in FORMATS if fmt.compresses for media_type in fmt.media_types), *ASSET_MEDIA_TYPES]))
 
 
-def choose_format(accept: MIMEAccept, offered_formats: Sequence[Format]) -> Format | None:
-    """The offered format the client prefers, or None when nothing acceptable is offered (a 406).
+def choose_format(accept: str, offered_formats: Sequence[Format]) -> Format | None:
+    """The offered format an `Accept` header prefers, or None when nothing acceptable is offered (a 406).
     A request with no `Accept` header accepts anything, so it gets the first offered format."""
+    accept = accept.strip()
     if not accept:
         return offered_formats[0]
     by_media_type = {media_type: fmt for fmt in offered_formats for media_type in fmt.media_types}
+    if "," not in accept and ";" not in accept:  # one media type, as programs send: no parsing needed
+        wanted = accept.lower()
+        if wanted in by_media_type or "*" not in wanted:
+            return by_media_type.get(wanted)
     # Parameters other than q (`text/turtle; charset=utf-8`) would make Werkzeug match nothing;
     # every format here is UTF-8, so the media type alone decides.
-    accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
-    best = accept.best_match(list(by_media_type))
+    parsed = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in
+                         parse_accept_header(accept, MIMEAccept)])
+    best = parsed.best_match(list(by_media_type))
     return by_media_type.get(best) if best else None
 
 

@@ -47,7 +47,7 @@ def negotiate(offered: Sequence[Format], variants: Sequence[tuple[str, Format]] 
         fmt = format_named(requested, offered)
         asked = f"format={requested!r}"
     else:
-        fmt = choose_format(request.accept_mimetypes, offered)
+        fmt = choose_format(request.headers.get("Accept", ""), offered)
         asked = f"None of the media types in Accept ({request.headers.get('Accept', '')})"
     if fmt is None:
         raise NotAcceptableHere(asked, offered, variants)
@@ -75,7 +75,7 @@ def split_extension(path: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> 
 def see_other(stem: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> Response:
     """303 to the variant of `stem` the client prefers, keeping the query string (e.g. `?lang=zh`)."""
     offered = variants(stem, formats)
-    fmt = choose_format(request.accept_mimetypes, formats)
+    fmt = choose_format(request.headers.get("Accept", ""), formats)
     if fmt is None:
         raise NotAcceptableHere(f"None of the media types in Accept ({request.headers.get('Accept', '')})",
                                 formats, offered)

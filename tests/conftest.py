@@ -183,16 +183,10 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("live_server", backends, indirect=True, scope="session")
 
 
+
 def client_session(address: str) -> requests.Session:
     """A requests session whose connections come from `address` (any 127.x.y.z is this machine on Linux),
-    so one test can play several clients of the server's admission control."""
-    from requests.adapters import HTTPAdapter
+    so one test can play several clients of the server's admission control (the bench does the same)."""
+    from bench.scenarios import client
 
-    class FromAddress(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            kwargs["source_address"] = (address, 0)
-            super().init_poolmanager(*args, **kwargs)
-
-    session = requests.Session()
-    session.mount("http://", FromAddress())
-    return session
+    return client(address)

@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from server.formats import (ASK, N_TRIPLES, SELECT, SPARQL_JSON, SPARQL_TSV, Format, choose_format, format_named,
                             not_offered, offered)
@@ -131,7 +129,7 @@ class QueryRunner:
         if job.format_name:
             fmt, asked = format_named(job.format_name, formats), f"format={job.format_name!r}"
         else:
-            fmt = choose_format(parse_accept_header(job.accept, MIMEAccept), formats)
+            fmt = choose_format(job.accept, formats)
             asked = f"None of the media types in Accept ({job.accept})"
         if fmt is None:
             raise QueryRefused(406, not_offered(asked, formats, f"for {form} results"))

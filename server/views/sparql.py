@@ -183,7 +183,7 @@ def _wants_html() -> bool:
     requested = request.values.get(FORMAT_PARAMETER)
     if requested:
         return format_named(requested, [HTML]) is HTML
-    return choose_format(request.accept_mimetypes, (*RESULTS_FORMATS, *RDF_FORMATS, HTML)) is HTML
+    return choose_format(request.headers.get("Accept", ""), (*RESULTS_FORMATS, *RDF_FORMATS, HTML)) is HTML
 
 
 def service_page():
