@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -62,6 +61,10 @@ class QueryResult:
         return None if self.truncated_at is None else f"max-rows={self.truncated_at}"
 
 
+class NeedsCheck(Exception):
+    """The query must go through rdflib's full check, whose time is bounded only by killing its process."""
+
+
 @dataclass(frozen=True)
 class QueryRunner:
     """Checks and runs one query against the store and writes its results, within the caps.
@@ -72,29 +75,30 @@ class QueryRunner:
     limits: Limits
     prefixes: Mapping[str, str] = field(default_factory=dict)
     jsonld_context: Mapping = field(default_factory=dict)
-    # rdflib's SPARQL parser (pyparsing) is not thread-safe: threads running queries on a remote store
-    # take turns for the check only, never while the store answers.
-    parse_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
-
     def run(self, job: QueryJob) -> QueryResult:
+        """The screen when it applies, else (or when the engine finds the query malformed) the full check."""
+        try:
+            return self.run_screened(job)
+        except NeedsCheck:
+            return self._run_checked(job, check_query(job.query, self.base_iri))
+
+    def run_screened(self, job: QueryJob) -> QueryResult:
+        """Runs a query that needs no rdflib parse; raises NeedsCheck for one that does. Cheap and bounded
+        before the engine: a caller may run it in its own thread (server/sparql/workers.py)."""
         text = normalise(job.query)
         check_shape(text, self.limits.max_nesting)
-        # Only where the store's query() cannot run an update (pyoxigraph's reads queries only), while
-        # a remote client (SPARQLWrapper) would send an update's text on as an update.
+        # Only where the store's query() cannot run an update (pyoxigraph's reads queries only, and so does
+        # Oxigraph's query endpoint); elsewhere an update's text could run as one.
         if not self.store.query_refuses_updates or NEEDS_FULL_CHECK.search(text):
-            return self._run_checked(job, self._check(job.query))
+            raise NeedsCheck()
         # Screened: no SERVICE can hide in a text without the word, and without FROM the dataset is
         # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query.
         try:
             results = self._query(text, *_dataset(job, None))
-        except SyntaxError:  # the checker says why (or 403 for an update), or agrees with oxigraph
-            return self._run_checked(job, self._check(job.query))
+        except SyntaxError:  # the checker says why (or 403 for an update), or agrees with the engine
+            raise NeedsCheck() from None
         form = form_of(results, text)
         return self._write(form, results, self._format(job, form))
-
-    def _check(self, query: str) -> CheckedQuery:
-        with self.parse_lock:
-            return check_query(query, self.base_iri)
 
     def _run_checked(self, job: QueryJob, checked: CheckedQuery) -> QueryResult:
         fmt = self._format(job, checked.form)

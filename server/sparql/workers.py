@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from server.sparql.admission import Admission
 from server.sparql.check import QueryRefused
-from server.sparql.runner import Limits, QueryJob, QueryResult, QueryRunner
-from server.store import AnswerTooLarge, StoreTimeout
+from server.sparql.runner import Limits, NeedsCheck, QueryJob, QueryResult, QueryRunner
+from server.store import AnswerTooLarge, StoreError, StoreTimeout, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +101,22 @@ class QueryPool(Executor):
 
 
 class DirectRunner(Executor):
-    """Runs queries in the web worker's own thread, for a remote store: the store evaluates them in its
-    own process, so there is nothing to fork or kill, and the HTTP timeout enforces the deadline (504).
-    SERVICE and updates are still refused before anything is sent (QueryRunner.run checks first).
-    Admission bounds how many threads wait on the store at once."""
+    """For a remote store, which evaluates queries in its own process: a query the screen lets through runs
+    in the web worker's own thread (nothing to kill: the HTTP timeout is the deadline, a 504). One that needs
+    rdflib's full check goes to worker processes as on the embedded stores, so that the parse, whose time no
+    thread can bound (sixty kilobytes of FILTERs take it seconds), is killed at the deadline too.
+    SERVICE and updates are refused before anything is sent either way; admission bounds both."""
 
     def __init__(self, runner: QueryRunner):
         super().__init__(replace(runner, store=runner.store.with_timeout(runner.limits.timeout_s)))
+        self.checking = QueryPool(self.runner)
 
     def _run(self, job: QueryJob) -> QueryResult:
         try:
-            return self.runner.run(job)
+            try:
+                return self.runner.run_screened(job)
+            except NeedsCheck:
+                return self.checking._run(job)
         except StoreTimeout:
             raise _time_limit(self.limits) from None
         except AnswerTooLarge:
@@ -224,6 +229,8 @@ def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
             outcome = runner.run(job)
         except QueryRefused as refusal:
             outcome = refusal
+        except (StoreUnavailable, StoreError) as error:  # a remote store's, said as the web worker says them
+            outcome = _store_refusal(error, runner)
         except MemoryError:
             os._exit(_EXIT_OUT_OF_MEMORY)  # the parent reports the memory limit
         except Exception as error:  # a bug or an engine error: logged here, reported as refused
@@ -233,6 +240,16 @@ def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
             connection.send(outcome)
         except (OSError, ValueError):
             return
+
+
+def _store_refusal(error: Exception, runner: QueryRunner) -> QueryRefused:
+    if isinstance(error, StoreTimeout):
+        return _time_limit(runner.limits)
+    if isinstance(error, AnswerTooLarge):
+        return runner._too_large()
+    if isinstance(error, StoreUnavailable):
+        return QueryRefused(503, f"The data store does not answer at the moment ({error.message}); try again shortly.")
+    return QueryRefused(502, f"The data store reported an error: {error}")
 
 
 def _reset_signals() -> None:
