@@ -25,15 +25,19 @@ JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 FAMILIES: dict[str, Callable[[int], str]] = {
     "new-lookup": lambda n: f"SELECT ?p ?o WHERE {{ <id/agreement/agreement-{n}> ?p ?o }}",
     "new-limit": lambda n: f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {n + 1}",
-    "new-join-filter": lambda n: (
+    "new-join-filter": lambda n: (  # a year of signings, starting a month later each time
         "PREFIX cg: <def#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
         "SELECT ?agreement ?party ?date WHERE { ?agreement cg:signingDate ?date ; cg:party ?party . "
-        f'FILTER(?date >= "{2000 + n % 20}-{1 + n // 20 % 12:02d}-01"^^xsd:date && '
-        f'?date < "{2000 + n % 20}-{1 + n // 20 % 12:02d}-15"^^xsd:date) }}'),
+        f'FILTER(?date >= "{_month(n)}-01"^^xsd:date && ?date < "{_month(n + 12)}-01"^^xsd:date) }}'),
 }
 STORM = 16
 STORM_S = 8.0
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def _month(n: int) -> str:
+    """The n-th month from January 2000, as YYYY-MM."""
+    return f"{2000 + n // 12}-{1 + n % 12:02d}"
 
 
 def new_queries(sparql_url: str, base_iri: str, offset: int = 0) -> dict[str, list[float]]:
