@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import pyoxigraph
 from tqdm import tqdm
 
+from server.atomic import linked_folder, point_link
 from server.content import sources_mtime
 from server.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Format
 from server.graphs import DATA, META, ONTOLOGY, SHAPES
@@ -178,9 +179,7 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 def current_build(root: Path) -> Path | None:
     """The folder `root/current` points to, if it is a build."""
-    link = root / CURRENT
-    target = link.resolve()
-    return target if link.is_symlink() and target.parent == (root / BUILDS).resolve() and target.is_dir() else None
+    return linked_folder(root / CURRENT, within=root / BUILDS)
 
 
 def current_manifest(root: Path) -> Manifest | None:
@@ -285,19 +284,12 @@ def _build_locked(dataset: Dataset, root: Path, progress: bool) -> Manifest:
         _fsync(folder)
         final = builds / stamp
         folder.rename(final)
-        _point_current_to(root, final)
+        point_link(root / CURRENT, final)
         _fsync(root)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # gone already, unless something failed
     _remove_unpinned(root)
     return manifest
-
-
-def _point_current_to(root: Path, build: Path) -> None:
-    temporary = root / f".{CURRENT}-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(build.relative_to(root))
-    os.replace(temporary, root / CURRENT)  # atomic: a reader sees the old build or the new one
 
 
 def _remove_unpinned(root: Path) -> None:

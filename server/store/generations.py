@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from server.atomic import linked_folder, point_link
 from server.store.base import StoreNotLoaded
 
 if TYPE_CHECKING:
@@ -32,9 +32,8 @@ def generations_dir(settings: Settings) -> Path:
 
 def current_generation(settings: Settings) -> Path:
     """The folder `store_path/current` points to; StoreNotLoaded if there is none."""
-    link = settings.store_path / "current"
-    target = link.resolve()
-    if not link.is_symlink() or not target.is_dir():
+    target = linked_folder(settings.store_path / "current")
+    if target is None:
         raise StoreNotLoaded(f"{settings.store_path}: no store loaded for {settings.base_iri} yet; run `coopgraph "
                              f"load --store disk` with the same settings (--base-iri {settings.base_iri}, or the same "
                              "--host and --port, and --store-path if you gave one)")
@@ -59,18 +58,10 @@ def new_generation(settings: Settings) -> Iterator[Path]:
             yield staging
             final = folder / stamp
             staging.rename(final)
-            _point_current_to(settings, final)
+            point_link(settings.store_path / "current", final)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         _remove_old_generations(settings)
-
-
-def _point_current_to(settings: Settings, generation: Path) -> None:
-    link = settings.store_path / "current"
-    temporary = settings.store_path / f".current-{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(generation.relative_to(settings.store_path))
-    os.replace(temporary, link)  # atomic: a reader sees the old generation or the new one
 
 
 def _remove_old_generations(settings: Settings) -> None:
