@@ -39,6 +39,9 @@ class Format:
     w3c: str | None = None  # its name under http://www.w3.org/ns/formats/
     rdf_format: RdfFormat | None = None  # pyoxigraph's writer of RDF in this format
     results_format: QueryResultsFormat | None = None  # pyoxigraph's writer of SELECT/ASK results
+    # (marker, extra): pyoxigraph's writing of n solutions in this format has n <= count(marker) + extra, so
+    # counting it bounds the rows from above while the bytes stream (exactly for TSV and XML).
+    row_marker: tuple[bytes, int] | None = None
     compacted: bool = False  # documents are compacted JSON-LD (rdflib), with the dataset's context inlined
     compresses: bool = True  # worth gzipping on the wire
 
@@ -84,14 +87,15 @@ N_QUADS = Format("N-Quads", "nq", "application/n-quads", frozenset({DUMP}), w3c=
 # SPARQL SELECT/ASK results. JSON first: the default when a client states no preference.
 # ASK has no rows: CSV and TSV are defined for SELECT only.
 SPARQL_JSON = Format("JSON", "srj", "application/sparql-results+json", frozenset({SELECT, ASK}),
-                     aliases=("application/json",), w3c="SPARQL_Results_JSON", results_format=QueryResultsFormat.JSON)
+                     aliases=("application/json",), w3c="SPARQL_Results_JSON", results_format=QueryResultsFormat.JSON,
+                     row_marker=(b"},{", 1))  # between solutions; a literal's "},{" only raises the bound
 SPARQL_XML = Format("XML", "srx", "application/sparql-results+xml", frozenset({SELECT, ASK}),
                     aliases=("application/xml", "text/xml"), w3c="SPARQL_Results_XML",
-                    results_format=QueryResultsFormat.XML)
+                    results_format=QueryResultsFormat.XML, row_marker=(b"<result>", 0))
 SPARQL_CSV = Format("CSV", "csv", "text/csv", frozenset({SELECT}), w3c="SPARQL_Results_CSV",
-                    results_format=QueryResultsFormat.CSV)
+                    results_format=QueryResultsFormat.CSV, row_marker=(b"\n", -1))  # quoted newlines raise it
 SPARQL_TSV = Format("TSV", "tsv", "text/tab-separated-values", frozenset({SELECT}), w3c="SPARQL_Results_TSV",
-                    results_format=QueryResultsFormat.TSV)
+                    results_format=QueryResultsFormat.TSV, row_marker=(b"\n", -1))  # a header line, then a line each
 
 # Order matters: with equal preference (`*/*`, or no Accept at all) the first offered wins, so a
 # browser or a bare curl gets the page and RDF clients say what they want.

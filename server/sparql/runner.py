@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph
 
@@ -98,7 +99,7 @@ class QueryRunner:
         except SyntaxError:  # the checker says why (or 403 for an update), or agrees with the engine
             raise NeedsCheck() from None
         form = form_of(results, text)
-        return self._write(form, results, self._format(job, form))
+        return self._write(form, results, self._format(job, form), lambda: self._query(text, *_dataset(job, None)))
 
     def _run_checked(self, job: QueryJob, checked: CheckedQuery) -> QueryResult:
         fmt = self._format(job, checked.form)
@@ -106,7 +107,7 @@ class QueryRunner:
             results = self._query(checked.text, *_dataset(job, checked))
         except SyntaxError as error:  # oxigraph's parser refuses what rdflib's accepted
             raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
-        return self._write(checked.form, results, fmt)
+        return self._write(checked.form, results, fmt, lambda: self._query(checked.text, *_dataset(job, checked)))
 
     def _query(self, text: str, default_graphs, named_graphs):
         try:
@@ -114,12 +115,13 @@ class QueryRunner:
         except ValueError as error:  # e.g. a default-graph-uri that is not an IRI
             raise QueryRefused(400, f"The query cannot be run: {error}") from None
 
-    def _write(self, form: str, results, fmt: Format) -> QueryResult:
+    def _write(self, form: str, results, fmt: Format, again: Callable[[], Any]) -> QueryResult:
+        """`again` evaluates the query anew, for the rare second pass of _solutions."""
         try:
             if form == ASK:
                 return QueryResult(ASK, fmt.media_type, self._capped(results.serialize(format=fmt.results_format)))
             if form == SELECT:
-                return self._solutions(results, fmt)
+                return self._solutions(results, fmt, again)
             return self._triples(form, results, fmt)
         except SyntaxError as error:  # oxigraph's parser
             raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
@@ -139,25 +141,31 @@ class QueryRunner:
             raise QueryRefused(406, not_offered(asked, formats, f"for {form} results"))
         return fmt
 
-    def _solutions(self, solutions, fmt: Format) -> QueryResult:
-        # TSV holds one solution per line (newlines in literals are escaped), so counting lines
-        # cuts at the row cap exactly; pyoxigraph then reads the kept rows back and writes them
-        # in the wanted format, so every format, JSON included, stays well-formed when cut.
-        rows = self.limits.max_result_rows
-        writer = _LineCapWriter(max_lines=rows + 2, max_bytes=2 * self.limits.max_response_bytes)
-        try:
-            solutions.serialize(writer, format=pyoxigraph.QueryResultsFormat.TSV)
-        except _WriterFull:
-            pass
-        if writer.too_large:
+    def _solutions(self, solutions, fmt: Format, again: Callable[[], Any]) -> QueryResult:
+        rows, max_bytes = self.limits.max_result_rows, self.limits.max_response_bytes
+        # Written once in the asked format, stopped as soon as its bytes may hold more than the row cap:
+        # answers within the cap (nearly all) cost one pass.
+        direct = _CappedWriter(fmt.row_marker, max_rows=rows, max_bytes=max_bytes)
+        direct.fill(solutions, fmt.results_format)
+        if direct.too_large:
             raise self._too_large()
-        lines = writer.getvalue().split(b"\n")[:-1]  # header, then one line per solution
-        truncated = len(lines) - 1 > rows
-        tsv = b"".join(line + b"\n" for line in lines[: rows + 1])
-        if fmt.results_format is pyoxigraph.QueryResultsFormat.TSV:
-            body = tsv
+        if not direct.over_rows:
+            return QueryResult(SELECT, fmt.media_type, direct.getvalue())
+        # Perhaps over the cap: TSV holds one solution per line (newlines in literals are escaped), so
+        # counting lines cuts at the cap exactly; pyoxigraph reads the kept rows back and writes them in
+        # the asked format, so every format stays well-formed when cut.
+        if fmt is SPARQL_TSV:
+            tsv = direct
         else:
-            kept = pyoxigraph.parse_query_results(tsv, format=pyoxigraph.QueryResultsFormat.TSV)
+            tsv = _CappedWriter(SPARQL_TSV.row_marker, max_rows=rows, max_bytes=2 * max_bytes)
+            tsv.fill(again(), SPARQL_TSV.results_format)
+        if tsv.too_large:
+            raise self._too_large()
+        lines = tsv.getvalue().split(b"\n")[:-1]  # header, then one line per solution
+        truncated = len(lines) - 1 > rows
+        body = b"".join(line + b"\n" for line in lines[: rows + 1])
+        if fmt is not SPARQL_TSV:
+            kept = pyoxigraph.parse_query_results(body, format=pyoxigraph.QueryResultsFormat.TSV)
             body = kept.serialize(format=fmt.results_format)
         return QueryResult(SELECT, fmt.media_type, self._capped(body), rows if truncated else None)
 
@@ -194,14 +202,23 @@ class _WriterFull(Exception):
     """Stops pyoxigraph's serialiser (and so the query's evaluation) once enough is written."""
 
 
-class _LineCapWriter:
-    """A binary sink for pyoxigraph that stops it at `max_lines` lines or past `max_bytes` bytes."""
+class _CappedWriter:
+    """A binary sink for pyoxigraph that stops it once the rows written may exceed `max_rows` (counted by
+    the format's row marker, across chunk boundaries) or the bytes exceed `max_bytes`."""
 
-    def __init__(self, max_lines: int, max_bytes: int):
-        self.max_lines, self.max_bytes = max_lines, max_bytes
+    def __init__(self, row_marker: tuple[bytes, int], max_rows: int, max_bytes: int):
+        (self.marker, extra), self.max_bytes = row_marker, max_bytes
+        self.max_markers = max_rows - extra  # more markers than this: perhaps more rows than max_rows
         self.chunks: list[bytes] = []
-        self.lines = self.size = 0
-        self.full = self.too_large = False
+        self.markers = self.size = 0
+        self.tail = b""  # the last bytes of the previous chunk, where a marker may begin
+        self.full = self.too_large = self.over_rows = False
+
+    def fill(self, results, results_format) -> None:
+        try:
+            results.serialize(self, format=results_format)
+        except _WriterFull:
+            pass
 
     def write(self, data) -> int:
         if self.full:  # pyoxigraph flushes once more after the stop: ignore it
@@ -209,10 +226,12 @@ class _LineCapWriter:
         data = bytes(data)
         self.chunks.append(data)
         self.size += len(data)
-        self.lines += data.count(b"\n")
-        if self.lines >= self.max_lines or self.size > self.max_bytes:
+        self.markers += (self.tail + data).count(self.marker)
+        self.tail = data[1 - len(self.marker):] if len(self.marker) > 1 else b""
+        if self.markers > self.max_markers or self.size > self.max_bytes:
             self.full = True
-            self.too_large = self.lines < self.max_lines
+            self.over_rows = self.markers > self.max_markers
+            self.too_large = not self.over_rows
             raise _WriterFull()
         return len(data)
 
