@@ -42,6 +42,8 @@ import pyoxigraph
 import requests
 
 from bench import scenarios
+from server.graphs import NAMED_GRAPHS
+from server.settings import Settings
 from bench.generate import generate, parse_size
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -262,14 +264,22 @@ def measure(running: Running, result: ServerResult, work: list[Workload], sizes:
                 f"p50 {found.p50_ms:8.2f} ms  p99 {found.p99_ms:8.2f} ms  errors {found.errors}")
 
 
+def remote_dataset() -> str:
+    """The protocol parameters coopgraph's remote store sends with every query (server/store/remote.py)."""
+    settings = Settings(base_iri=BASE_IRI)
+    return "".join([*(f"&default-graph-uri={quote(iri)}" for iri in settings.default_graph_iris),
+                    *(f"&named-graph-uri={quote(settings.graph_iri(name))}" for name in NAMED_GRAPHS)])
+
+
 def run_scenarios(running: Running, result: ServerResult, companion: Running | None, log) -> None:
     """New queries on every SPARQL server but rdflib-endpoint (minutes per family there); the storm on coopgraph."""
     if running.server.kind == "hello" or running.server.name == "rdflib-endpoint":
         return
     try:
         result.new_queries = scenarios.new_queries(running.url + running.server.sparql_path, BASE_IRI)
-        if companion is not None:  # the engine coopgraph-remote fronts, asked directly in the same run
-            result.engine_new_queries = scenarios.new_queries(companion.url + "/query", BASE_IRI)
+        if companion is not None:  # the engine coopgraph-remote fronts, asked directly in the same run, for the
+            # same dataset coopgraph names in each request (without it the engine reads an empty default graph)
+            result.engine_new_queries = scenarios.new_queries(companion.url + "/query", BASE_IRI, dataset=remote_dataset())
         for family, ms in result.new_queries.items():
             log(f"  {family:15} new queries: p50 {ms[len(ms) // 2]:8.2f} ms  p90 {ms[int(len(ms) * 0.9)]:8.2f} ms")
         if running.server.kind == "coopgraph":

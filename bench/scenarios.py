@@ -40,9 +40,10 @@ def _month(n: int) -> str:
     return f"{2000 + n // 12}-{1 + n % 12:02d}"
 
 
-def new_queries(sparql_url: str, base_iri: str, offset: int = 0) -> dict[str, list[float]]:
+def new_queries(sparql_url: str, base_iri: str, offset: int = 0, dataset: str = "") -> dict[str, list[float]]:
     """Milliseconds of each of PER_FAMILY distinct queries per family, sorted; `offset` keeps the texts of
-    one server's run apart from another's on the same engine."""
+    one server's run apart from another's on the same engine; `dataset`: protocol parameters naming the
+    graphs (`&default-graph-uri=…`), which an engine asked directly needs to answer what coopgraph answers."""
     found = {}
     with requests.Session() as session:
         for family, make in FAMILIES.items():
@@ -50,7 +51,7 @@ def new_queries(sparql_url: str, base_iri: str, offset: int = 0) -> dict[str, li
             for n in range(PER_FAMILY):
                 text = f"BASE <{base_iri}>\n{make(n + offset)}"
                 started = time.perf_counter()
-                response = session.get(f"{sparql_url}?query={quote(text)}", headers=JSON_RESULTS, timeout=60)
+                response = session.get(f"{sparql_url}?query={quote(text)}{dataset}", headers=JSON_RESULTS, timeout=60)
                 latencies.append((time.perf_counter() - started) * 1000)
                 if response.status_code != 200:
                     raise RuntimeError(f"{family}: HTTP {response.status_code}: {response.text[:200]}")

@@ -3,7 +3,7 @@ setting `store`. A new backend is a module with a `Store` subclass, added to BAC
 
 * `memory.py`: the content folders read into an embedded pyoxigraph store at start;
 * `disk.py`: a pyoxigraph folder `coopgraph load` filled (`generations.py`), opened read-only;
-* `remote.py`: a SPARQL 1.1 server, through `client.py` (SPARQLWrapper);
+* `remote.py`: a SPARQL 1.1 server, through `client.py` (urllib3 for queries, SPARQLWrapper for updates);
 * `load.py`: `coopgraph load`, which fills the disk and remote backends (with `graph_store.py`);
 * `records.py`: what a loaded store records about itself; `sparql_text.py`: the SPARQL it sends.
 """
