@@ -119,7 +119,8 @@ def _wait_until_healthy(process, url: str, log: Path, timeout: float) -> None:
         try:
             if requests.get(url + "healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # The socket is bound before the data is loaded and the dumps built: a read may wait past 2 s.
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.2)
     raise RuntimeError(f"coopgraph serve did not answer within {timeout}s:\n{log.read_text()}")
