@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+
+from server.sources import normalise_whitespace
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -34,13 +35,12 @@ NO_PROVENANCE = {"document", "scheme", "attestation"}
 
 # Entities per kind, as counted from the five seed texts.
 MINIMUM_COUNTS = {
-    "agreement": 9, "signature": 4, "organisation": 47, "unit": 5, "territory": 18, "person": 9, "post": 11,
-    "event": 23, "programme": 24, "figure": 36, "issue": 11, "document": 5, "attestation": 240,
+    "agreement": 8, "signature": 4, "organisation": 45, "unit": 3, "product": 2, "territory": 18, "person": 9,
+    "post": 10, "event": 23, "programme": 23, "figure": 35, "issue": 11, "document": 5, "attestation": 240,
 }
 
 
-def normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+normalise = normalise_whitespace  # as the source pages locate quotes (server/sources.py)
 
 
 @pytest.fixture(scope="module")

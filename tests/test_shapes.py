@@ -143,6 +143,8 @@ EXPECTED = [
     ("agreement", "id/agreement/bad-links", V, "AgreementShape", "cg:reinforces must point to another agreement"),
     ("agreement", "id/agreement/bad-links", V, "AgreementShape", "cg:extends must point to another agreement"),
     ("agreement", "id/agreement/bad-links", V, "AgreementShape", "cg:complements must point to another agreement"),
+    ("agreement", "id/agreement/bad-status", V, "AgreementShape", "cg:agreementStatus: one value, cg:Envisaged, cg:Signed"),
+    ("agreement", "id/agreement/no-signing-date", W, "AgreementShape", "No status: add cg:agreementStatus"),
     ("agreement-parties", "id/agreement/region-with-its-own-unit", V, "AgreementIndependentPartiesShape", "one and the same organisation"),
     ("agreement-parties", "id/agreement/region-with-its-alias", V, "AgreementIndependentPartiesShape", "one and the same organisation"),
     # Dates in order (SPARQL)
@@ -175,6 +177,12 @@ EXPECTED = [
     ("organisation", "id/organisation/unit-without-parent", V, "OrganisationalUnitShape", "IRI must be <id/unit/slug>"),
     ("organisation", "id/organisation/unit-without-parent", V, "OrganisationalUnitShape", "needs org:unitOf"),
     ("organisation", "id/unit/unit-of-a-territory", V, "OrganisationShape", "org:unitOf must point to an org:Organization"),
+    # Products (platforms of a company)
+    ("product", "id/products/wrong-kind", V, "ProductShape", "IRI must be <id/product/slug>"),
+    ("product", "id/product/made-by-a-territory", V, "ProductShape", "schema:manufacturer must point to an org:Organization"),
+    ("product", "id/product/no-maker", W, "ProductShape", "No maker"),
+    ("product", "id/unit/platform-as-unit", V, "ProductShape", "IRI must be <id/product/slug>"),
+    ("product", "id/unit/platform-as-unit", V, "ProductIsNoOrganisationShape", "is not an organisation"),
     # Territories
     ("territory", "id/territoire/wrong-kind", V, "TerritoryShape", "IRI must be <id/territory/slug>"),
     ("territory", "id/territory/contained-in-an-organisation", V, "TerritoryShape", "schema:containedInPlace must point to a cg:Territory"),
@@ -512,6 +520,7 @@ def test_contract_axioms():
         (CG.Attestation, RDFS.subClassOf, RDF.Statement),
         (CG.Contradiction, RDFS.subClassOf, CG.SourceIssue),
         (CG.EventStatus, RDFS.subClassOf, SKOS.Concept),
+        (CG.AgreementStatus, RDFS.subClassOf, SKOS.Concept),
         (CG.signingDate, RDFS.subPropertyOf, rdflib.DCTERMS.date),
         (CG.cooperationDomain, RDFS.subPropertyOf, rdflib.DCTERMS.subject),
         (CG.agencyOf, RDFS.subPropertyOf, org.linkedTo),
@@ -523,4 +532,8 @@ def test_contract_axioms():
     for status in (CG.Planned, CG.TookPlace):
         assert (status, RDF.type, CG.EventStatus) in g
         assert (status, SKOS.inScheme, CG.EventStatusScheme) in g
+        assert sorted(o.language for o in g.objects(status, SKOS.prefLabel)) == ["en", "fr", "zh"]
+    for status in (CG.Envisaged, CG.Signed, CG.InForce, CG.Expired):
+        assert (status, RDF.type, CG.AgreementStatus) in g
+        assert (status, SKOS.inScheme, CG.AgreementStatusScheme) in g
         assert sorted(o.language for o in g.objects(status, SKOS.prefLabel)) == ["en", "fr"]
