@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Triple
 
@@ -23,6 +24,9 @@ from server.names import (NAMING_PREDICATES, Names, in_best_language, readable_l
                           sort_key)
 from server.namespaces import DCTERMS, FOAF, PROV, RDF, RDF_TYPE, RDFS, SCHEMA, SKOS, XSD
 from server.store import Store
+
+if TYPE_CHECKING:
+    from server.sources import TextLinks
 
 REIFICATION = (RDF + "subject", RDF + "predicate", RDF + "object")
 DERIVED_FROM = PROV + "wasDerivedFrom"
@@ -93,6 +97,7 @@ class Source:
     quotes: tuple[Value, ...]  # the source's own words
     details: tuple[Property, ...]  # anything else the statement says (inferred, a note…)
     documents: tuple[Value, ...]
+    passage: str | None = None  # its quote in its document's text (server/sources.py), when the site has it
 
 
 @dataclass(frozen=True)
@@ -103,14 +108,18 @@ class EntityPage:
     groups: tuple[Group, ...]
     inverse: tuple[Property, ...]
     sources: tuple[Source, ...]
+    text: str | None = None  # a document's text, when the site has it: the page
+    plain_text: str | None = None  # and the file's bytes
+    passage: str | None = None  # a quoting statement's own quote in its document's text
 
 
 class PageBuilder:
     """Turns a description's triples into an EntityPage for one reader's language."""
 
     def __init__(self, triples: Sequence[Triple], *, term_names: Names, prefixes: Mapping[str, str],
-                 language: str, linker: Linker):
+                 language: str, linker: Linker, texts: TextLinks | None = None):
         self.triples = triples
+        self.texts = texts  # where documents' texts are (links to them), if the page shows any
         self.term_names = term_names
         self.prefixes = prefixes
         self.language = language
@@ -128,6 +137,8 @@ class PageBuilder:
                       if t.predicate.value == REIFICATION[0] and t.object == resource}
         inverse = [t for t in self.triples if t.object == resource and t.subject != resource
                    and t.predicate.value not in REIFICATION]
+        quoted_in = [t.object.value for t in own if t.predicate.value == DERIVED_FROM
+                     and isinstance(t.object, NamedNode)] if self.quotes(resource) else []
         return EntityPage(
             iri=iri,
             title=self.names.of(iri, self.language),
@@ -136,7 +147,21 @@ class PageBuilder:
             inverse=self.properties(((t.predicate, t.subject) for t in inverse), depth=MAX_NESTING),
             sources=tuple(sorted((self.source(statement) for statement in statements),
                                  key=lambda source: (sort_key(source.predicate), source.iri))),
+            text=self.texts.html(iri) if self.texts else None,
+            plain_text=self.texts.text(iri) if self.texts else None,
+            passage=self.passage(iri, quoted_in),
         )
+
+    def quotes(self, node) -> bool:
+        quote = self.linker.base_iri + QUOTE
+        return any(t.predicate.value == quote for t in self.by_subject.get(node, ()))
+
+    def passage(self, statement: str, documents: Iterable[str]) -> str | None:
+        """The link to a statement's quote in the text of the first of its documents the site has."""
+        if not self.texts or not statement:
+            return None
+        return next((href for href in (self.texts.html(document, statement) for document in sorted(documents))
+                     if href), None)
 
     def groups(self, triples: Iterable[Triple]) -> tuple[Group, ...]:
         by_group: dict[str, list[tuple[object, object]]] = defaultdict(list)
@@ -207,9 +232,11 @@ class PageBuilder:
         asserted = Property(predicate, self.term_names.of(predicate, self.language), self.linker.href(predicate),
                             tuple(sorted({self.value(term): None for term in asserted_values}, key=sort_key)))
         iri = getattr(statement, "value", "")
+        quoted = isinstance(statement, NamedNode) and quotes  # a blank node has no anchor in a text
         return Source(iri, self.linker.href(iri) if iri else None, asserted,
                       tuple(sorted({self.value(term): None for term in quotes}, key=sort_key)),
-                      self.properties(details), tuple(sorted(set(documents), key=sort_key)))
+                      self.properties(details), tuple(sorted(set(documents), key=sort_key)),
+                      self.passage(iri, (d.iri for d in documents if d.iri)) if quoted else None)
 
 
 GROUP_RANK = {predicate: rank for rank, predicate in enumerate(

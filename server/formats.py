@@ -26,6 +26,7 @@ from server.namespaces import FORMATS as W3C_FORMATS
 DOCUMENT = "document"  # negotiated documents: entities, the vocabulary, the dataset, the service description
 SELECT, ASK, CONSTRUCT, DESCRIBE = "SELECT", "ASK", "CONSTRUCT", "DESCRIBE"  # results of each query form
 DUMP = "dump"  # files of /dumps/
+SOURCE_TEXT = "source text"  # /sources/<slug>: a source document's text
 QUERY_FORMS = (SELECT, ASK, CONSTRUCT, DESCRIBE)
 
 
@@ -97,10 +98,12 @@ SPARQL_CSV = Format("CSV", "csv", "text/csv", frozenset({SELECT}), w3c="SPARQL_R
 SPARQL_TSV = Format("TSV", "tsv", "text/tab-separated-values", frozenset({SELECT}), w3c="SPARQL_Results_TSV",
                     results_format=QueryResultsFormat.TSV, row_marker=(b"\n", -1))  # a header line, then a line each
 
+TEXT = Format("Plain text", "txt", "text/plain", frozenset({SOURCE_TEXT}))
+
 # Order matters: with equal preference (`*/*`, or no Accept at all) the first offered wins, so a
 # browser or a bare curl gets the page and RDF clients say what they want.
 FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSON_LD, RDF_XML, N_TRIPLES, TRIG, N_QUADS,
-                               SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV)
+                               SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV, TEXT)
 
 # What the pages themselves use besides the formats above, also worth gzipping.
 ASSET_MEDIA_TYPES = ("text/css", "text/plain", "text/javascript", "application/javascript", "application/json",

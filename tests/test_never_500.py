@@ -11,7 +11,8 @@ import requests
 
 FAMILIES = ["id/agreement/idf-zhejiang-2018", "doc/agreement/idf-zhejiang-2018", "def", "shapes", "graph/data",
             "dataset", "dumps/", "dumps/coopgraph.ttl", ".well-known/void", "browse/", "browse/cg:Agreement",
-            "sparql", "context.jsonld", "sparql/yasgui/yasgui.min.js", "healthz", ""]
+            "sparql", "context.jsonld", "sparql/yasgui/yasgui.min.js", "healthz",
+            "sources/choose-paris-region-ziipc-mou-2021", ""]
 ENDINGS = [".x.html", ".a.ttl", ".foo.html", "..ttl", ".", "..", ".html.html", ".ttl.", "/", "/x", "/.", "%2F..",
            "%00", ";x", "~", "?format=x", "?format=", "?lang=", "?page=-1", "?page=2", "?class=%3C",
            "?query=", "?query=%7B", "?example=nope", ".%74tl", "%2Ettl"]

@@ -3,7 +3,8 @@
 from server.views.dataset import dataset
 from server.views.entities import entities
 from server.views.home import home
+from server.views.sources import sources
 from server.views.sparql import sparql
 from server.views.vocabulary import vocabulary
 
-BLUEPRINTS = [home, entities, vocabulary, dataset, sparql]
+BLUEPRINTS = [home, entities, sources, vocabulary, dataset, sparql]

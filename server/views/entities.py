@@ -17,6 +17,7 @@ from server.formats import HTML
 from server.i18n import reader_language
 from server.indexes import cached, term_names
 from server.negotiation import document, linker, rdf_document, see_other, split_extension, variants
+from server.sources import text_links
 from server.state import app_state
 
 entities = Blueprint("entities", __name__)
@@ -62,6 +63,7 @@ def render(iri: str, triples, fmt, stem: str) -> bytes:
     state = app_state()
     if fmt is not HTML:
         return rdf_document(triples, fmt)
+    links = linker()
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
-                       language=reader_language(), linker=linker()).page(iri)
+                       language=reader_language(), linker=links, texts=text_links(state, links)).page(iri)
     return render_template("entity.html", page=page, formats=variants(stem)).encode()
