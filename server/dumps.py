@@ -46,7 +46,7 @@ from tqdm import tqdm
 from server.atomic import linked_folder, point_link
 from server.content import sources_mtime
 from server.formats import JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, Format
-from server.graphs import DATA, META, ONTOLOGY, SHAPES
+from server.graphs import DEFAULT_GRAPH, META, ONTOLOGY, SHAPES
 from server.settings import Settings
 from server.store import StoreError
 
@@ -395,7 +395,7 @@ class Snapshot:
         dataset, knowledge_graph = pyoxigraph.Store(), pyoxigraph.Store()
         sizes = pool.submit(_fill_dataset, dataset, texts)
         union = pool.submit(_fill_default_graph, knowledge_graph,
-                            [texts.get(settings.graph_iri(name), b"") for name in (DATA, ONTOLOGY)])
+                            [texts.get(settings.graph_iri(name), b"") for name in DEFAULT_GRAPH])
         return cls(dataset, knowledge_graph, sizes.result(), union.result(), settings, dict(source.prefixes))
 
     def statements(self, dump: Dump) -> int:

@@ -238,7 +238,7 @@ def test_remote_store_reads_what_load_wrote(remote_settings):
     embedded = MemoryStore.from_sources(remote_settings)
     assert remote.version == embedded.version == dataset_version(remote_settings)
     assert int(remote.modified) == int(embedded.modified)
-    ours = [remote_settings.graph_iri(name) for name in ("data", "meta", "ontology", "shapes")]
+    ours = [remote_settings.graph_iri(name) for name in ("data", "entailed", "meta", "ontology", "shapes")]
     assert remote.graphs() == sorted(ours)  # the recorded answers' graph is not among them
     assert remote.prefixes == declared_prefixes(remote_settings)
     # The start-up queries are answered as `coopgraph load` recorded them, without a round trip.

@@ -23,7 +23,7 @@ from pyoxigraph import Quad, RdfFormat
 from tqdm import tqdm
 
 from conftest import FIXTURES, run_cli
-from server.content import DATA, ONTOLOGY
+from server.graphs import DEFAULT_GRAPH
 from server.dataset import Dataset
 from server.dumps import (
     BUILDS, DATASET, DUMPS, DUMPS_BY_NAME, KNOWLEDGE_GRAPH, MANIFEST, META, PIN, Snapshot, build_dumps,
@@ -52,7 +52,7 @@ def expected_quads(store, settings: Settings, holds: str) -> list[Quad]:
     the set union of data and ontology, or one graph (as default-graph quads)."""
     if holds == DATASET:
         return [q for g in store.graphs() if g != settings.graph_iri(META) for q in store.quads(g)]
-    graphs = (DATA, ONTOLOGY) if holds == KNOWLEDGE_GRAPH else (holds,)
+    graphs = DEFAULT_GRAPH if holds == KNOWLEDGE_GRAPH else (holds,)
     triples = {q.triple for g in graphs for q in store.quads(settings.graph_iri(g))}
     return [Quad(t.subject, t.predicate, t.object) for t in triples]
 
@@ -148,8 +148,8 @@ def test_the_knowledge_graph_holds_a_triple_of_both_graphs_once(edge):
     assert lines.count(city_label) == 1
     quads = gzip.decompress((folder / "coopgraph.nq.gz").read_bytes()).splitlines()
     assert sum(line.startswith(city_label[:-2]) for line in quads) == 2  # once per named graph
-    # Every dump of the knowledge graph counts it once: one statement fewer than the two graphs hold.
-    both = sum(dataset.store.count(dataset.settings.graph_iri(graph)) for graph in (DATA, ONTOLOGY))
+    # Every dump of the knowledge graph counts it once: one statement fewer than its graphs hold.
+    both = sum(dataset.store.count(dataset.settings.graph_iri(graph)) for graph in DEFAULT_GRAPH)
     for entry in manifest.files:
         if entry.dump.holds == KNOWLEDGE_GRAPH:
             assert entry.statements == both - 1, entry.name

@@ -139,11 +139,11 @@ def test_from_and_from_named_select_graphs_and_resolve_against_the_base(endpoint
 
 
 @pytest.mark.every_backend
-def test_the_default_graph_is_the_union_of_data_and_ontology(endpoint, graph):
+def test_the_default_graph_is_the_union_of_data_ontology_and_entailed_types(endpoint, graph):
     union = count(endpoint, "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { { GRAPH <graph/data> { ?s ?p ?o } } "
-                            "UNION { GRAPH <graph/ontology> { ?s ?p ?o } } } }")
+                            "UNION { GRAPH <graph/ontology> { ?s ?p ?o } } UNION { GRAPH <graph/entailed> { ?s ?p ?o } } } }")
     assert count(endpoint, COUNT_DEFAULT) == union > 0
-    assert named_graphs_seen(endpoint) >= {graph("data"), graph("ontology"), graph("shapes")}
+    assert named_graphs_seen(endpoint) >= {graph("data"), graph("ontology"), graph("entailed"), graph("shapes")}
 
 
 def test_a_graph_the_store_does_not_hold_is_empty(endpoint):
@@ -425,7 +425,7 @@ def test_service_description_lists_every_named_graph_with_its_size(description, 
     assert listed[graph("data")] == graph_size(endpoint, graph("data"))
     default_graph = description.value(description.value(rdflib.URIRef(endpoint), sd.defaultDataset), sd.defaultGraph)
     union = {str(o) for o in description.objects(default_graph, rdflib.URIRef(endpoint + "#unionOf"))}
-    assert union == {graph("data"), graph("ontology")}
+    assert union == {graph("data"), graph("ontology"), graph("entailed")}
 
 
 def test_service_description_states_the_limits_and_defines_its_terms(description, endpoint):

@@ -24,7 +24,8 @@ def test_named_graphs_are_reachable_with_graph(store, settings):
 def test_run_file_binds_variables_as_terms(store, settings):
     lyon = settings.entity_iri("territory", "lyon")
     rows = list(store.run_file("types-of", resource=lyon))
-    assert [row["type"].value for row in rows] == [settings.vocabulary_namespace + "City"]
+    # City asserted, Territory entailed (graph/entailed)
+    assert [row["type"].value for row in rows] == [settings.vocabulary_namespace + "City", settings.vocabulary_namespace + "Territory"]
     with pytest.raises(ValueError):
         store.run_file("types-of", resource="not an iri> } <x")
 
@@ -35,7 +36,7 @@ def test_run_file_refuses_paths(store):
 
 
 def test_graphs_count_and_quads(store, settings):
-    assert store.graphs() == sorted(settings.graph_iri(n) for n in ("data", "ontology", "shapes"))
+    assert store.graphs() == sorted(settings.graph_iri(n) for n in ("data", "entailed", "ontology", "shapes"))
     sizes = {row["graph"].value: int(row["triples"].value) for row in store.run_file("graph-sizes")}
     assert sizes[settings.graph_iri("data")] == store.count(settings.graph_iri("data")) == 9
     assert store.count() == sum(sizes.values())

@@ -21,7 +21,7 @@ from server import create_app
 from server.dataset import Dataset
 from server.dumps import DUMPS, META, build_dumps
 from server.void import IANA_MEDIA_TYPES
-from server.content import DATA, ONTOLOGY
+from server.graphs import DEFAULT_GRAPH
 from server.settings import Settings
 from server.state import app_state
 from server.store import MemoryStore
@@ -83,12 +83,12 @@ def distributions(graph: rdflib.Graph) -> dict[str, dict]:
 
 def sparql_counts(store, settings: Settings) -> dict:
     """The VoID numbers counted another way: the test's own SPARQL over the two named graphs, and Python."""
-    data, ontology = settings.graph_iri(DATA), settings.graph_iri(ONTOLOGY)
-    union = f"{{ GRAPH <{data}> {{ ?s ?p ?o }} }} UNION {{ GRAPH <{ontology}> {{ ?s ?p ?o }} }}"
+    graphs = [settings.graph_iri(name) for name in DEFAULT_GRAPH]
+    union = " UNION ".join(f"{{ GRAPH <{graph}> {{ ?s ?p ?o }} }}" for graph in graphs)
     (row,) = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ {union} }} }}")
     (entities,) = store.query(f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {union} '
                               f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{settings.base_iri}id/")) }}')
-    triples = {q.triple for g in (data, ontology) for q in store.quads(g)}
+    triples = {q.triple for g in graphs for q in store.quads(g)}
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     return {
         "triples": int(row["n"].value),
@@ -182,7 +182,7 @@ def test_the_description_is_queryable_in_graph_meta_and_says_it_is_not_dumped(cl
     state = app_state(edge_app)
     meta = state.settings.graph_iri(META)
     (row,) = state.dataset.store.query(
-        f"SELECT ?n ?comment WHERE {{ GRAPH <{meta}> {{ ?d <{VOID.triples}> ?n ; <{rdflib.RDFS.comment}> ?comment "
+        f"SELECT ?n ?comment WHERE {{ GRAPH <{meta}> {{ <{state.settings.dataset_iri}> <{VOID.triples}> ?n ; <{rdflib.RDFS.comment}> ?comment "
         f"FILTER(lang(?comment) = 'en') }} }}")
     assert int(row["n"].value) == sparql_counts(state.dataset.store, state.settings)["triples"]
     assert meta in row["comment"].value and "not part of the dumps" in row["comment"].value

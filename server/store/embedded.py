@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph
 
 from server.content import dataset_version, load_into, sources_mtime
-from server.graphs import META
+from server.graphs import ENTAILED, META
 from server.store.base import QueryFiles, Store, term
 from server.store.records import load_record
 from server.store.sparql_text import replace_graph_update
@@ -55,6 +55,10 @@ class EmbeddedStore(Store):
     def load_sources(self, settings: Settings, bulk: bool = False) -> None:
         """Adds the content folders, each file to its named graph (`bulk` for an empty on-disk store)."""
         load_into(self._handle(), settings, bulk=bulk)
+        # Entailed from the content just loaded (graph/entailed is empty until now), on every backend: the
+        # disk and remote stores are filled from an embedded store that went through here.
+        entailed = pyoxigraph.NamedNode(settings.graph_iri(ENTAILED))
+        self._handle().extend([pyoxigraph.Quad(*triple, entailed) for triple in self.run_file("entailments")])
         self.version, self.modified = dataset_version(settings), sources_mtime(settings)
 
     def _handle(self) -> pyoxigraph.Store:
