@@ -14,7 +14,6 @@ and the page model of `/sources/{slug}.html`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -332,8 +331,8 @@ class SourceText:
     language: str | None  # the text's, as its quotes say (the most frequent of their language tags)
 
 
-def source_text(state: AppState, source: SourceFile, data: bytes) -> SourceText:
-    """The located text of `source` whose bytes are `data` (kept per version and content)."""
+def source_text(state: AppState, source: SourceFile, data: bytes, digest: str) -> SourceText:
+    """The located text of `source` whose bytes are `data`, of SHA-256 `digest` (kept per version and content)."""
     def build() -> SourceText:
         triples = tuple(state.dataset.store.run_file("source-text", document=source.document))
         quote = state.settings.base_iri + QUOTE
@@ -343,7 +342,7 @@ def source_text(state: AppState, source: SourceFile, data: bytes) -> SourceText:
         text = data.decode("utf-8", errors="replace")
         return SourceText(source, locate(text, statements), {s.iri: s for s in statements}, triples,
                           min(languages, key=lambda tag: (-languages[tag], tag)) if languages else None)
-    return cached(state, ("source-text", source.slug, hashlib.sha256(data).hexdigest()), build)
+    return cached(state, ("source-text", source.slug, digest), build)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,11 @@ def source_document(path: str):
     state = app_state()
     data = source.path.read_bytes()
     # The text is not in the dataset's version: its bytes are part of the ETag, its time of Last-Modified.
-    tag = hashlib.sha256(state.dataset.version.encode() + b"\0" + data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    tag = f"{state.dataset.version}-{digest}"
     modified = max(state.dataset.last_modified,
                    datetime.fromtimestamp(int(source.path.stat().st_mtime), tz=timezone.utc))
-    return document(source_path(stem), fmt, lambda: render(source, data, fmt), formats=SOURCE_FORMATS,
+    return document(source_path(stem), fmt, lambda: render(source, data, digest, fmt), formats=SOURCE_FORMATS,
                     tag=tag, last_modified=modified)
 
 
@@ -46,10 +47,10 @@ def source_file(slug: str) -> SourceFile:
     return source
 
 
-def render(source: SourceFile, data: bytes, fmt) -> bytes:
+def render(source: SourceFile, data: bytes, digest: str, fmt) -> bytes:
     if fmt is not HTML:
         return data
     state = app_state()
-    page = source_page(state, source_text(state, source, data), language=reader_language(), linker=linker())
+    page = source_page(state, source_text(state, source, data, digest), language=reader_language(), linker=linker())
     return render_template("source.html", page=page,
                            formats=variants(source_path(source.slug), SOURCE_FORMATS)).encode()
