@@ -63,6 +63,11 @@ def describe(store: Store, iri: str) -> tuple[Triple, ...]:
     return tuple(found)
 
 
+def restated(store: Store, iri: str, entailed_graph: str) -> frozenset[Triple]:
+    """The triples of `iri`'s description that graph/entailed holds (server/entailment.py)."""
+    return frozenset(store.run_file("entailed-about", resource=iri, entailed=entailed_graph))
+
+
 @dataclass(frozen=True)
 class Value:
     text: str
@@ -117,8 +122,11 @@ class PageBuilder:
     """Turns a description's triples into an EntityPage for one reader's language."""
 
     def __init__(self, triples: Sequence[Triple], *, term_names: Names, prefixes: Mapping[str, str],
-                 language: str, linker: Linker, texts: TextLinks | None = None):
+                 language: str, linker: Linker, texts: TextLinks | None = None,
+                 restated: frozenset[Triple] = frozenset()):
         self.triples = triples
+        # What graph/entailed restates (server/entailment.py) is not shown, except the types it adds.
+        self.restated = frozenset(t for t in restated if t.predicate.value != RDF_TYPE)
         self.texts = texts  # where documents' texts are (links to them), if the page shows any
         self.term_names = term_names
         self.prefixes = prefixes
@@ -131,12 +139,13 @@ class PageBuilder:
 
     def page(self, iri: str) -> EntityPage:
         resource = NamedNode(iri)
-        own = [t for t in self.by_subject.get(resource, ()) if t.predicate.value != RDF_TYPE]
+        own = [t for t in self.by_subject.get(resource, ())
+               if t.predicate.value != RDF_TYPE and t not in self.restated]
         types = [t.object for t in self.by_subject.get(resource, ()) if t.predicate.value == RDF_TYPE]
         statements = {t.subject for t in self.triples
                       if t.predicate.value == REIFICATION[0] and t.object == resource}
         inverse = [t for t in self.triples if t.object == resource and t.subject != resource
-                   and t.predicate.value not in REIFICATION]
+                   and t.predicate.value not in REIFICATION and t not in self.restated]
         quoted_in = [t.object.value for t in own if t.predicate.value == DERIVED_FROM
                      and isinstance(t.object, NamedNode)] if self.quotes(resource) else []
         return EntityPage(

@@ -1,7 +1,8 @@
 """Dataset-wide views the pages share: names of vocabulary terms, classes with their instance
 counts (as a tree), the kinds of entity the IRI scheme shows, and the instances of a class.
 
-Each is computed once per dataset version and kept in the app state's cache.
+Each is computed once per dataset version and kept in the app state's cache; the counts are the
+figures of server/figures.py, counted when the server started.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def term_names(state: AppState) -> Names:
 
 
 def class_counts(state: AppState) -> dict[str, int]:
-    """Instances per class in the data, sub-classes' instances included."""
-    return cached(state, ("class-counts",), lambda: {
-        row["class"].value: int(row["instances"].value) for row in state.dataset.store.run_file("class-counts")})
+    """The figure `instances` (server/figures.py) of every class in use: its instances in the default graph,
+    direct or through a sub-class, as counted when the server started."""
+    return state.published.facts.instances
 
 
 def superclasses(state: AppState) -> dict[str, set[str]]:
@@ -89,7 +90,10 @@ def class_tree(state: AppState, language: str, linker: Linker) -> tuple[ClassEnt
 
 def featured_classes(state: AppState, language: str, linker: Linker) -> tuple[ClassEntry, ...]:
     """One class per kind of entity in the IRI scheme (`id/{kind}/…`): the most specific class
-    all entities of that kind belong to, or else the one most of them belong to."""
+    all entities of that kind belong to, or else the one most of them belong to; each with its
+    figure `instances` (which may count instances of other kinds too: it is the class's)."""
+    counts = class_counts(state)
+
     def build():
         sizes, by_kind = {}, defaultdict(dict)
         for row in state.dataset.store.run_file("class-kinds"):
@@ -100,21 +104,22 @@ def featured_classes(state: AppState, language: str, linker: Linker) -> tuple[Cl
                 by_kind[kind][row["class"].value] = count
         ancestors = ancestor_sets(superclasses(state))
         chosen = []
-        for kind, size in sizes.items():
-            classes = by_kind.get(kind, {})
+        for kind in sizes:
+            classes = {iri: count for iri, count in by_kind.get(kind, {}).items() if iri in counts}
             if not classes:
                 continue
             # Among the classes covering the most entities, the one with the most ancestors among them.
             most = max(classes.values())
             candidates = [iri for iri, count in classes.items() if count == most]
             best = max(candidates, key=lambda iri: (len(ancestors.get(iri, set()) & set(candidates)), iri))
-            chosen.append((kind, best, size))
+            chosen.append((kind, best))
         return chosen
 
     names = term_names(state)
     return tuple(sorted(
-        (ClassEntry(iri, names.of(iri, language), size, linker.local(browse_path(iri, state.dataset.prefixes)), kind=kind)
-         for kind, iri, size in cached(state, ("featured-classes",), build)),
+        (ClassEntry(iri, names.of(iri, language), counts[iri], linker.local(browse_path(iri, state.dataset.prefixes)),
+                    kind=kind)
+         for kind, iri in cached(state, ("featured-classes",), build)),
         key=entry_key))
 
 
@@ -137,7 +142,8 @@ def ancestor_sets(parents: Mapping[str, set[str]]) -> dict[str, set[str]]:
 
 
 def instances_of(state: AppState, class_iri: str, language: str) -> list[tuple[str, str]]:
-    """The (name, IRI) of every instance of a class in the data, sorted by name."""
+    """The (name, IRI) of every instance of a class that has an IRI (those the figure `instances` counts,
+    blank nodes left out), sorted by name."""
     def build():
         names, members = Names(), {}
         for row in state.dataset.store.run_file("class-instances", **{"class": class_iri}):

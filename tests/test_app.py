@@ -16,8 +16,11 @@ def test_state_holds_settings_store_and_version(app, settings):
 def test_healthz(client, app):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "triples": app_state(app).dataset.store.count(),
-                             "version": app_state(app).dataset.version}
+    state = app_state(app)
+    # the home page's figure (the default graph), and every quad the store holds
+    assert response.json == {"status": "ok", "triples": state.published.facts.triples,
+                             "quads": state.dataset.store.count(), "version": state.dataset.version}
+    assert state.published.facts.triples < state.dataset.store.count()
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 

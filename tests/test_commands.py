@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from conftest import FIXTURES, PROJECT_ROOT, free_port, run_cli, start_server
-from server.dumps import current_build, current_manifest
+from server.dumps import current_manifest
 from server.settings import EVERY_COMMAND, SETTINGS, Settings, site_name
 
 VALID = FIXTURES / "valid"

@@ -84,7 +84,7 @@ def test_the_six_listed_committees_are_dated_2019_and_held(graph):  # noqa: F811
     rows = select(graph, """
         SELECT ?meeting ?date ?status WHERE {
             ?meeting a cg:CommitteeMeeting ;
-                cg:participant <id/organisation/comite-des-territoires> ;
+                cg:meetingOf <id/organisation/comite-des-territoires> ;
                 schema:startDate ?date .
             OPTIONAL { ?meeting cg:eventStatus ?status }
         }""")
@@ -97,7 +97,7 @@ def test_the_six_listed_committees_are_dated_2019_and_held(graph):  # noqa: F811
         assert row.get("status") == CG.TookPlace, row
     assert not [row for row in rows if str(row["date"]).startswith("2020")]
     assert not ask(graph, "ASK { ?meeting a cg:CommitteeMeeting ; cg:eventStatus cg:Planned ; "
-                          "cg:participant <id/organisation/comite-des-territoires> }")
+                          "cg:meetingOf <id/organisation/comite-des-territoires> }")
 
 
 def test_the_committee_dates_are_inferred_from_the_ten_meetings_of_2019(graph):  # noqa: F811
@@ -105,7 +105,7 @@ def test_the_committee_dates_are_inferred_from_the_ten_meetings_of_2019(graph): 
         SELECT ?meeting ?inferred ?note WHERE {
             ?attestation rdf:subject ?meeting ; rdf:predicate schema:startDate ; rdf:object ?date ;
                 cg:inferred ?inferred ; cg:inferenceNote ?note .
-            ?meeting a cg:CommitteeMeeting ; cg:participant <id/organisation/comite-des-territoires> .
+            ?meeting a cg:CommitteeMeeting ; cg:meetingOf <id/organisation/comite-des-territoires> .
             FILTER (datatype(?date) = xsd:gYearMonth && lang(?note) = "fr")
         }""")
     notes = {row["meeting"]: row for row in rows}
@@ -124,7 +124,7 @@ def test_the_comite_meetings_dated_2019_are_the_ones_the_text_lists(graph):  # n
         SELECT DISTINCT ?meeting ?label WHERE {
             VALUES ?kind { cg:CommitteeMeeting cg:Workshop }
             ?meeting a ?kind ; schema:startDate ?date ; rdfs:label ?label ;
-                (cg:participant|dcterms:relation) <id/organisation/comite-des-territoires> .
+                cg:meetingOf <id/organisation/comite-des-territoires> .
             FILTER (STRSTARTS(STR(?date), "2019") && lang(?label) = "fr")
         }""")
     meetings = {row["meeting"]: str(row["label"]) for row in rows}

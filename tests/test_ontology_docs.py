@@ -67,7 +67,8 @@ def test_a_term_iri_lands_on_its_anchor(live_server):
     section = section[:section.index("</section>")]
     assert "<h3>agreement " in section
     assert 'href="#CooperationAgreement"' in section, "sub-classes link to their anchors"
-    assert re.search(r'<dt>Instances in the data</dt><dd><a href="/browse/cg:Agreement">\d+</a></dd>', section)
+    assert re.search(r'<dt>Instances \(direct or through a sub-class\)</dt><dd><a href="/browse/cg:Agreement">\d+</a></dd>',
+                     section)
     assert 'href="/shapes#AgreementShape"' in section and "constraints" in section, "the shapes that apply"
 
 

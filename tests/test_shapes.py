@@ -211,6 +211,10 @@ EXPECTED = [
     ("concept", "id/schemes/wrong-kind", V, "ConceptSchemeShape", "IRI must be <id/scheme/slug>"),
     ("concept", "id/scheme/unlabelled", V, "LabelFr", "Missing French label"),
     ("concept", "id/scheme/unlabelled", V, "LabelEn", "Missing English label"),
+    ("concept-hierarchy", "id/concept/broader-is-a-territory", V, "ConceptLinkInSchemeShape", "<http://127.0.0.1:8000/id/territory/zhejiang> is not one"),
+    ("concept-hierarchy", "id/concept/related-in-another-scheme", V, "ConceptLinkInSchemeShape", "must be a skos:Concept of this concept's scheme"),
+    ("concept-hierarchy", "id/concept/cycle-a", V, "BroaderCycleShape", "through <http://127.0.0.1:8000/id/concept/cycle-b> this concept is broader than itself"),
+    ("concept-hierarchy", "id/concept/cycle-b", V, "BroaderCycleShape", "skos:broader cycle"),
     # Events
     ("event", "id/events/wrong-kind", V, "EventShape", "IRI must be <id/event/slug>"),
     ("event", "id/event/bad-values", V, "EventShape", "schema:startDate of an event: one value"),
@@ -222,6 +226,12 @@ EXPECTED = [
     ("event", "id/event/bad-values", V, "EventShape", "schema:superEvent must point to a cg:Event"),
     ("event", "id/event/bad-values", V, "EventShape", "cg:relatedAgreement must point to a cg:Agreement"),
     ("event", "id/event/bad-values", V, "EventShape", "cg:cooperationDomain must point to a skos:Concept"),
+    ("event", "id/event/bad-values", V, "EventShape", "cg:relatedProgramme must point to a cg:Programme"),
+    ("event", "id/event/bad-values", V, "EventShape", "cg:meetingOf must point to an org:Organization"),
+    ("event", "id/event/bad-values", V, "EventShape", "cg:host of an event must point"),
+    ("event", "id/event/bad-values", V, "EventShape", "org:resultingOrganization must point"),
+    ("event", "id/event/bad-values", V, "EventShape", "cg:agenda is French text"),
+    ("event", "id/event/bad-values", V, "NoPlainRelationShape", "Plain dcterms:relation to the event or programme"),
     ("event", "id/event/undated-no-status", W, "EventShape", "No date"),
     ("event", "id/event/undated-no-status", W, "EventShape", "No status"),
     # Programmes
@@ -236,6 +246,7 @@ EXPECTED = [
     ("programme", "id/programme/bad-values", V, "ProgrammeShape", "schema:startDate of a programme"),
     ("programme", "id/programme/bad-values", V, "ProgrammeShape", "schema:endDate of a programme"),
     ("programme", "id/programme/bad-values", V, "ProgrammeShape", "cg:eventStatus: one value"),
+    ("programme", "id/programme/bad-values", V, "NoPlainRelationShape", "Plain dcterms:relation to the event or programme"),
     # Figures
     ("figure", "id/figures/wrong-kind", V, "FigureShape", "IRI must be <id/figure/slug>"),
     ("figure", "id/figure/incomplete", V, "FigureShape", "needs cg:describes"),
@@ -293,6 +304,8 @@ EXPECTED = [
     ("source-issue", "id/issue/bad-values", V, "SourceIssueShape", "needs cg:evidence"),
     ("source-issue", "id/issue/bad-values", V, "SourceIssueShape", "one @fr and one @en"),
     ("source-issue", "id/issue/bad-values", V, "SourceIssueShape", "rdfs:comment in English"),
+    ("source-issue", "id/issue/bad-disputes", V, "SourceIssueShape", "whose value the issue casts doubt on"),
+    ("source-issue", "id/issue/bad-disputes", V, "SourceIssueShape", "must also be the issue's cg:evidence"),
 ]
 
 FIXTURE_NAMES = sorted({row[0] for row in EXPECTED})

@@ -14,7 +14,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from backends import start_backend_server
 from conftest import FIXTURES, client_session

@@ -54,3 +54,49 @@ def test_prefixes_are_the_files_own(make_settings):
     # rdflib binds schema: to https://schema.org/ by default; the files say http://schema.org/.
     report = validate(make_settings("nested-detail"))
     assert "schema:location" in report.text() and "schema1:" not in report.text()
+
+
+# --------------------------------------------------------------------------- validate = the published graphs
+
+
+def _findings(report: rdflib.Graph) -> set[tuple]:
+    """What a report finds, independent of how it names its shapes (blank property shapes differ)."""
+    SH = rdflib.SH
+    return {(str(report.value(r, SH.resultSeverity)), str(report.value(r, SH.focusNode)),
+             str(report.value(r, SH.resultPath)) if isinstance(report.value(r, SH.resultPath), rdflib.URIRef) else None,
+             str(report.value(r, SH.resultMessage)), str(report.value(r, SH.value)))
+            for r in report.objects(None, SH.result)}
+
+
+def _published_union(settings) -> rdflib.Graph:
+    """Every graph the server publishes (data, ontology, what they entail, shapes) as one graph."""
+    from server.graphs import CONTENT_GRAPHS, ENTAILED
+    from server.store import MemoryStore
+
+    store = MemoryStore.from_sources(settings)
+    union = rdflib.Graph()
+    for name in (*CONTENT_GRAPHS, ENTAILED):
+        union.parse(data=store.graph_ntriples(settings.graph_iri(name)), format="nt")
+    return union
+
+
+@pytest.mark.parametrize("root", ["project", "valid", "invalid"])
+def test_validate_and_pyshacl_on_the_published_union_agree(make_settings, root):
+    """`coopgraph validate` checks the data files with the ontology at hand; a consumer runs pyshacl on
+    everything the server publishes (with the entailed types and inverse links). Same findings, so that
+    what the publisher calls conforming is what anyone checking the published graphs finds."""
+    import pyshacl
+
+    from tests.conftest import PROJECT_ROOT
+
+    settings = make_settings(PROJECT_ROOT) if root == "project" else make_settings(root)
+    published = _published_union(settings)
+    shapes = rdflib.Graph()
+    for path in sorted(settings.shapes_dir.glob("*.ttl")):
+        shapes.parse(path, format="turtle", publicID=settings.base_iri)
+    conforms, report, _ = pyshacl.validate(published, shacl_graph=shapes, inference="none", advanced=True,
+                                           allow_warnings=True)
+    ours = validate(settings)
+    assert _findings(ours.report_graph) == _findings(report)
+    assert ours.conforms == conforms
+    assert ours.conforms == (root != "invalid")

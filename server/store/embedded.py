@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph
 
 from server.content import dataset_version, load_into, sources_mtime
+from server.entailment import entail
 from server.graphs import ENTAILED, META
 from server.store.base import QueryFiles, Store, term
 from server.store.records import load_record
@@ -58,7 +59,8 @@ class EmbeddedStore(Store):
         # Entailed from the content just loaded (graph/entailed is empty until now), on every backend: the
         # disk and remote stores are filled from an embedded store that went through here.
         entailed = pyoxigraph.NamedNode(settings.graph_iri(ENTAILED))
-        self._handle().extend([pyoxigraph.Quad(*triple, entailed) for triple in self.run_file("entailments")])
+        entail(self.run_file, lambda triples: self._handle().extend(
+            [pyoxigraph.Quad(*triple, entailed) for triple in triples]), settings.base_iri)
         self.version, self.modified = dataset_version(settings), sources_mtime(settings)
 
     def _handle(self) -> pyoxigraph.Store:

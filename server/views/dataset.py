@@ -13,12 +13,14 @@ import stat
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
+from server.figures import BY_NAME as FIGURES
+from server.figures import uri_space, void_counts
 from server.formats import DOCUMENT_FORMATS, HTML, TURTLE, format_for_extension, preferring
 from server.http import finish
 from server.names import short_name
 from server.negotiation import document, negotiate, respond, see_other, variants
 from server.state import app_state
-from server.void import HOLDS, NOT_DUMPED, PREFIXES, description_context, distributions, uri_space
+from server.void import HOLDS, NOT_DUMPED, PREFIXES, description_context, distributions
 
 dataset = Blueprint("dataset", __name__)
 
@@ -42,9 +44,10 @@ def dataset_document(extension: str):
         if fmt is not HTML:
             return _rdf(published.triples, fmt)
         prefixes = _prefixes()
+        settings = app_state().settings
         return render_template("dataset.html", published=published, short=lambda iri: short_name(iri, prefixes),
-                               uri_space=uri_space(app_state().settings), not_dumped=NOT_DUMPED,
-                               **_page_context()).encode()
+                               uri_space=uri_space(settings), not_dumped=NOT_DUMPED, figures=FIGURES,
+                               void_counts=void_counts(settings), **_page_context()).encode()
 
     # A document URL with an extension is that format whatever Accept says: no Vary on it.
     return document("/dataset", fmt, build, vary=(), tag=published.tag, last_modified=published.last_modified)

@@ -12,8 +12,9 @@ import re
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
-from server.entity_page import PageBuilder, describe
+from server.entity_page import PageBuilder, describe, restated
 from server.formats import HTML
+from server.graphs import ENTAILED
 from server.i18n import reader_language
 from server.indexes import cached, term_names
 from server.negotiation import document, linker, rdf_document, see_other, split_extension, variants
@@ -64,6 +65,9 @@ def render(iri: str, triples, fmt, stem: str) -> bytes:
     if fmt is not HTML:
         return rdf_document(triples, fmt)
     links = linker()
+    entailed = state.settings.graph_iri(ENTAILED)
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
-                       language=reader_language(), linker=links, texts=text_links(state, links)).page(iri)
+                       language=reader_language(), linker=links, texts=text_links(state, links),
+                       restated=cached(state, ("restated", iri), lambda: restated(state.dataset.store, iri, entailed)),
+                       ).page(iri)
     return render_template("entity.html", page=page, formats=variants(stem)).encode()

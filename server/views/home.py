@@ -7,6 +7,8 @@ from math import ceil
 from flask import Blueprint, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
+from server.figures import BY_NAME as FIGURES
+from server.figures import INSTANCES
 from server.formats import DOCUMENT_FORMATS, HTML
 from server.i18n import reader_language, same_page_with
 from server.indexes import class_counts, class_from_name, class_tree, featured_classes, instances_of, term_names
@@ -33,7 +35,7 @@ def browse():
     def build() -> str:
         state, language = app_state(), reader_language()
         return render_template("browse.html", classes=class_tree(state, language, linker()),
-                               featured=featured_classes(state, language, linker()))
+                               featured=featured_classes(state, language, linker()), figures=FIGURES)
     return page(build)
 
 
@@ -50,8 +52,11 @@ def browse_class(name: str):
 
 @home.get("/healthz")
 def healthz():
-    dataset = app_state().dataset
-    return jsonify(status="ok", triples=dataset.store.count(), version=dataset.version)
+    state = app_state()
+    # `triples` is the home page's figure (server/figures.py: the default graph); `quads` is everything the
+    # store holds, every graph (shapes and graph/meta too): what an operator compares with a load.
+    return jsonify(status="ok", triples=state.published.facts.triples, quads=state.dataset.store.count(),
+                   version=state.dataset.version)
 
 
 def page(build):
@@ -63,10 +68,11 @@ def class_page(class_iri: str):
     """A class's instances, PAGE_SIZE at a time (`?page=`), sorted by name in the reader's language."""
     state = app_state()
     number = page_number()
-    if class_iri not in class_counts(state):
+    count = class_counts(state).get(class_iri)
+    if count is None:
         raise NotFound(f"No instance of <{class_iri}> in the data.")
     language = reader_language()
-    members = instances_of(state, class_iri, language)
+    members = instances_of(state, class_iri, language)  # those with an IRI: `count` includes blank nodes
     pages = max(1, ceil(len(members) / PAGE_SIZE))
     if number > pages:
         raise NotFound(f"There are {pages} pages of instances of <{class_iri}>; page {number} does not exist.")
@@ -76,8 +82,9 @@ def class_page(class_iri: str):
         shown = [(name, iri, links.href(iri)) for name, iri in members[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]]
         return render_template(
             "class.html", class_iri=class_iri, title=term_names(state).of(class_iri, language),
-            class_href=links.href(class_iri), count=len(members), members=shown, first=(number - 1) * PAGE_SIZE + 1,
-            page=number, pages=pages, page_href=lambda n: same_page_with(page=n))
+            class_href=links.href(class_iri), count=count, figures=FIGURES, unlisted=count - len(members),
+            members=shown, first=(number - 1) * PAGE_SIZE + 1, page=number, pages=pages,
+            page_href=lambda n: same_page_with(page=n))
     return page(build)
 
 
@@ -89,13 +96,16 @@ def page_number() -> int:
 
 
 def render_home() -> str:
+    """The figures are those of server/figures.py, each shown with what it counts."""
     state, language = app_state(), reader_language()
-    store = state.dataset.store
-    graphs = [(iri, iri.rsplit("/", 1)[-1], store.count(iri)) for iri in store.graphs()]
+    facts = state.published.facts
+    in_default = set(state.settings.default_graph_iris)
+    graphs = [(iri, iri.rsplit("/", 1)[-1], size, iri in in_default)
+              for iri, size in sorted(facts.graph_sizes.items())]
     featured = featured_classes(state, language, linker())
     # One entity to try the formats on: the first, by name, of the first kind shown.
     sample = next((instances_of(state, entry.iri, language)[0] for entry in featured), None)
-    examples = [("How many instances does each class have?", QueryFiles()["class-counts"]),
+    examples = [("How many instances does each class have?", QueryFiles()[INSTANCES.query]),
                 *((example.question, example.query) for example in list(state.examples.values())[:EXAMPLES_SHOWN])]
-    return render_template("home.html", triples=store.count(), graphs=graphs, featured=featured, sample=sample,
+    return render_template("home.html", facts=facts, figures=FIGURES, graphs=graphs, featured=featured, sample=sample,
                            formats=DOCUMENT_FORMATS, examples=examples)

@@ -17,6 +17,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from werkzeug.exceptions import NotFound
 
 from server.entity_page import PageBuilder, describe
+from server.figures import BY_NAME as FIGURES
 from server.formats import HTML, JSON_LD
 from server.graphs import ONTOLOGY, SHAPES
 from server.i18n import reader_language
@@ -94,13 +95,15 @@ def graph_triples(graph: str) -> tuple[Triple, ...]:
 
 
 def render_graph_description(iri: str, fmt, stem: str) -> bytes:
-    """What the store says of a named graph, plus its size (void:triples)."""
+    """What the store says of a named graph, plus its size (void:triples: the figure `graph_triples`)."""
     state = app_state()
     store = state.dataset.store
-    size = store.count(iri)
+    sizes = state.published.facts.graph_sizes
+    size = sizes[iri] if iri in sizes else store.count(iri)  # the same query, for a graph added since
     triples = (*describe(store, iri), Triple(NamedNode(iri), NamedNode(VOID + "triples"), Literal(size)))
     if fmt is not HTML:
         return rdf_document(triples, fmt)
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
                        language=reader_language(), linker=linker()).page(iri)
-    return render_template("graph.html", page=page, size=size, formats=variants(stem)).encode()
+    return render_template("graph.html", page=page, size=size, figures=FIGURES, graph_name=iri.rsplit("/", 1)[-1],
+                           in_default_graph=iri in state.settings.default_graph_iris, formats=variants(stem)).encode()
