@@ -1,4 +1,5 @@
-"""`python -m bench generate --size 10k --out DIR` · `python -m bench run --size 100k [--seconds 5] [--only a,b]`."""
+"""`python -m bench generate --size 10k --out DIR` · `python -m bench run --size 100k [--seconds 5] [--only a,b]`
+· `python -m bench search --size 1M`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from bench.generate import generate, parse_size
 from bench.run import PROJECT_ROOT, run
+from bench.search import run as run_search
 
 
 def main() -> None:
@@ -22,8 +24,14 @@ def main() -> None:
     bench.add_argument("--workdir", type=Path, help="where data and stores go [var/bench/SIZE]")
     bench.add_argument("--reuse", action="store_true",
                        help="keep the data, stores and dumps an earlier run of this size prepared (their times too)")
+    find = commands.add_parser("search", help="search, suggest and reconcile against a SPARQL scan: "
+                                               "bench/results/search-SIZE.{md,json}")
+    find.add_argument("--size", default="1M", help="triples of data [1M]")
+    find.add_argument("--workdir", type=Path, help="where data goes [var/bench/search-SIZE]")
     args = parser.parse_args()
-    if args.command == "generate":
+    if args.command == "search":
+        run_search(args.size, args.workdir or PROJECT_ROOT / "var" / "bench" / f"search-{args.size}")
+    elif args.command == "generate":
         print(f"{generate(parse_size(args.size), args.out)} triples of data in {args.out}")
     else:
         run(args.size, args.seconds, args.only.split(",") if args.only else None,

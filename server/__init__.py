@@ -12,9 +12,10 @@ from server.dataset import Dataset
 from server.errors import register_error_handlers
 from server.examples import read_examples
 from server.formats import COMPRESSED_MEDIA_TYPES
-from server.i18n import page_context, reader_language
+from server.i18n import LANGUAGES, page_context, reader_language
 from server.negotiation import linker
 from server.replay import ResponseReplay
+from server.search import SearchIndex
 from server.settings import Settings
 from server.sparql.check import READ_ONLY
 from server.sparql.runner import Limits, QueryRunner
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
         # Worker processes start in the process that first runs a query: each gunicorn worker, after the fork.
         queries=query_executor(runner),
         examples=read_examples(settings.examples_dir),
+        search=SearchIndex.for_dataset(dataset.store, settings, dataset.version, LANGUAGES),
         cache=ModelCache(),
     )
     # send_wildcard: answer "*" itself rather than echo each Origin (the data is public, no credentials).

@@ -48,7 +48,7 @@ def negotiate(offered: Sequence[Format], variants: Sequence[tuple[str, Format]] 
         asked = f"format={requested!r}"
     else:
         fmt = choose_format(request.headers.get("Accept", ""), offered)
-        asked = f"None of the media types in Accept ({request.headers.get('Accept', '')})"
+        asked = f"What Accept asks for ({request.headers.get('Accept', '')})"
     if fmt is None:
         raise NotAcceptableHere(asked, offered, variants)
     return fmt
@@ -77,7 +77,7 @@ def see_other(stem: str, formats: Sequence[Format] = DOCUMENT_FORMATS) -> Respon
     offered = variants(stem, formats)
     fmt = choose_format(request.headers.get("Accept", ""), formats)
     if fmt is None:
-        raise NotAcceptableHere(f"None of the media types in Accept ({request.headers.get('Accept', '')})",
+        raise NotAcceptableHere(f"What Accept asks for ({request.headers.get('Accept', '')})",
                                 formats, offered)
     query = request.query_string.decode("latin-1")
     response = redirect(f"{stem}.{fmt.extension}" + (f"?{query}" if query else ""), code=303)

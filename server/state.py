@@ -13,6 +13,7 @@ from server.cache import ModelCache
 if TYPE_CHECKING:
     from server.dataset import Dataset
     from server.examples import Example
+    from server.search import SearchIndex
     from server.settings import Settings
     from server.sparql.workers import Executor
     from server.void import Published
@@ -27,6 +28,7 @@ class AppState:
     published: Published  # its description, and the build of dumps it describes
     queries: Executor  # the SPARQL endpoint's worker processes (or direct runner), behind admission control
     examples: Mapping[str, Example]  # example queries, by name
+    search: SearchIndex  # the names of every entity, for /search, /suggest and /reconcile (built before the fork)
     cache: ModelCache  # what pages are built from, per dataset version (never finished responses)
 
 

@@ -45,7 +45,10 @@ class OxigraphServer:
                 ["nice", "-n", str(ENGINE_NICENESS), "prlimit", f"--as={ENGINE_MEMORY_BYTES}",
                  str(OXIGRAPH), "serve", "--location", str(self.location), "--bind", f"127.0.0.1:{self.port}",
                  "--timeout-s", str(STORE_TIMEOUT_S)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                # An address-space bound needs few malloc arenas, or reserved (unused) arenas exhaust it
+                # (docs/scaling.md, "Starting the engine behind coopgraph safely").
+                env={**os.environ, "MALLOC_ARENA_MAX": "2"})
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

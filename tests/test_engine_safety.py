@@ -41,7 +41,7 @@ def supervised(tmp_path):
     """An Oxigraph server started the safe way under a restarting supervisor, and coopgraph serving the
     limits fixture from it (the endpoint's deadline below the engine's): (coopgraph, engine port)."""
     port = free_port()
-    engine = (f"while true; do nice -n 10 prlimit --as={ENGINE_MEMORY_BYTES} {OXIGRAPH} serve --location {tmp_path / 'store'} "
+    engine = (f"while true; do MALLOC_ARENA_MAX=2 nice -n 10 prlimit --as={ENGINE_MEMORY_BYTES} {OXIGRAPH} serve --location {tmp_path / 'store'} "
               f"--bind 127.0.0.1:{port} --timeout-s {ENGINE_TIMEOUT_S}; sleep 0.2; done")
     supervisor = subprocess.Popen(["bash", "-c", engine], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)

@@ -136,7 +136,7 @@ class QueryRunner:
             fmt, asked = format_named(job.format_name, formats), f"format={job.format_name!r}"
         else:
             fmt = choose_format(job.accept, formats)
-            asked = f"None of the media types in Accept ({job.accept})"
+            asked = f"What Accept asks for ({job.accept})"
         if fmt is None:
             raise QueryRefused(406, not_offered(asked, formats, f"for {form} results"))
         return fmt

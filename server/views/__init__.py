@@ -3,8 +3,10 @@
 from server.views.dataset import dataset
 from server.views.entities import entities
 from server.views.home import home
+from server.views.reconcile import reconcile
+from server.views.search import search
 from server.views.sources import sources
 from server.views.sparql import sparql
 from server.views.vocabulary import vocabulary
 
-BLUEPRINTS = [home, entities, sources, vocabulary, dataset, sparql]
+BLUEPRINTS = [home, entities, sources, vocabulary, dataset, sparql, search, reconcile]

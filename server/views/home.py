@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import ceil
 
 from flask import Blueprint, jsonify, render_template, request
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import NotFound
 
 from server.figures import BY_NAME as FIGURES
 from server.figures import INSTANCES
@@ -13,6 +13,7 @@ from server.formats import DOCUMENT_FORMATS, HTML
 from server.i18n import reader_language, same_page_with
 from server.indexes import class_counts, class_from_name, class_tree, featured_classes, instances_of, term_names
 from server.negotiation import document, linker
+from server.request_args import page_number
 from server.state import app_state
 from server.store import QueryFiles
 
@@ -86,13 +87,6 @@ def class_page(class_iri: str):
             members=shown, first=(number - 1) * PAGE_SIZE + 1, page=number, pages=pages,
             page_href=lambda n: same_page_with(page=n))
     return page(build)
-
-
-def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise BadRequest(f"page must be a whole number from 1, not {raw!r}.")
-    return int(raw)
 
 
 def render_home() -> str:
