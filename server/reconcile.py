@@ -489,14 +489,14 @@ class Reconciler:
         iri = self.entity_iri(query.text) if "/" in query.text else None
         if iri is not None:
             add(Candidate(iri, 100.0, True, -1))
-        hits = self.index.search(query.text, kinds=self.entity_kinds, classes=query.types, limit=POOL).hits
+        hits = self.index.search(query.text, kinds=self.entity_kinds, classes=query.types, limit=POOL, counted=False).hits
         for rank, hit in enumerate(hits):
             add(Candidate(hit.iri, name_score(folded, hit), hit.closeness == 0, rank * 2, hit.links))
         # Entities named by another's name (a person by a post they hold), just after it: searched apart when the
         # query has types, which the entity naming them may not have.
         named_through = self.vocabulary.named_through
         if named_through:
-            naming = self.index.search(query.text, kinds=self.naming_kinds(), limit=POOL).hits if query.types else hits
+            naming = self.index.search(query.text, kinds=self.naming_kinds(), limit=POOL, counted=False).hits if query.types else hits
             for rank, hit in enumerate(naming):
                 for entity in named_through.get(hit.iri, ()):
                     add(Candidate(entity, name_score(folded, hit), hit.closeness == 0, rank * 2 + 1))
@@ -593,7 +593,7 @@ class Reconciler:
                 add(iri, 1.0)
             elif "://" in text:
                 add(text.strip(), 1.0)
-            for hit in self.index.search(text, limit=POOL).hits:
+            for hit in self.index.search(text, limit=POOL, counted=False).hits:
                 if hit.closeness in TEXT_STRENGTH:
                     add(hit.iri, TEXT_STRENGTH[hit.closeness])
         return iris, [text for text in texts if text]
@@ -630,7 +630,7 @@ class Reconciler:
         iri = self.entity_iri(text) if "/" in text else None
         if iri is not None and cursor == 0:
             iris.append(iri)
-        hits = self.index.search(text, kinds=self.entity_kinds, limit=SUGGESTIONS, offset=cursor).hits
+        hits = self.index.search(text, kinds=self.entity_kinds, limit=SUGGESTIONS, offset=cursor, counted=False).hits
         iris += [hit.iri for hit in hits if hit.iri != iri]
         entries = self.index.entries(iris)
         result = []

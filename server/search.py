@@ -15,10 +15,14 @@ type filters; how many resources of the data link to each, for ranking.
 How text matches: `fold` drops accents and case and turns punctuation into spaces ("Île-de-France" is
 "ile de france", so `Region` finds "Région" and `Pekin` "Pékin"); Chinese, Japanese and Korean runs,
 which have no spaces, are indexed as single characters and pairs of characters (`浙江` finds 浙江省 and
-浙江大学). Every word of a query must match the start of a word of one name (`Zhej` finds Zhejiang).
+浙江大学). Every word of a query must match the start of a word of the entity's names (`Zhej` finds
+Zhejiang), in one name or across its names ("Region Ile de France" finds the territory called both
+"région parisienne" and "Île-de-France").
 
-How hits rank, stably: a name equal to the query, then a name starting with it, then a name with words
-starting with its words, then a description; within each, the entity more resources link to; then IRI.
+How hits rank, stably: a name equal to the query; then a name whose first word begins with the first word
+typed; then the other matches by name; then matches by description only; within each, the entity more
+resources link to first, then by IRI. Entities are numbered in that order, so a page of hits is the first
+matches the full-text index walks to, however many match.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ if TYPE_CHECKING:
     from server.settings import Settings
     from server.store import Store
 
-FORMAT = 1  # of the index file: a change rebuilds every index
+FORMAT = 3  # of the index file: a change rebuilds every index
 # Longest query text taken, in characters (a name is rarely a tenth of it); longer is refused by the views.
 MAX_QUERY_CHARS = 200
 DESCRIPTION_CHARS = 300  # of a description, indexed and shown
@@ -56,13 +60,20 @@ TERM_KIND = "term"  # the kind of a vocabulary term (entities have the `{kind}` 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 _WORD = re.compile(r"[^\W_]+")
 
+# Entities are numbered in rank order (more links first, then IRI), and the full-text table has one row per
+# entity under the same number: a query walks its matches in rank order and stops at the page's end, whatever
+# how many match ("ag" matches 28,000 entities at a million triples; the first 20 cost a fraction of a ms).
 SCHEMA = """
 CREATE TABLE entities (id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
                        links INTEGER NOT NULL, labels TEXT NOT NULL, descriptions TEXT NOT NULL);
-CREATE TABLE names (id INTEGER PRIMARY KEY, entity INTEGER NOT NULL, folded TEXT NOT NULL, text TEXT NOT NULL,
-                    language TEXT NOT NULL, describes INTEGER NOT NULL);
+CREATE TABLE names (entity INTEGER NOT NULL, folded TEXT NOT NULL, text TEXT NOT NULL, language TEXT NOT NULL,
+                    describes INTEGER NOT NULL);
+CREATE INDEX names_folded ON names (folded, entity);
+CREATE INDEX names_entity ON names (entity);
 CREATE TABLE types (entity INTEGER NOT NULL, class TEXT NOT NULL, PRIMARY KEY (class, entity)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE words USING fts5(tokens, content='', tokenize='unicode61', prefix='1 2 3');
+CREATE INDEX types_entity ON types (entity, class);
+CREATE VIRTUAL TABLE words USING fts5(heads, names, about, kind, tokenize='unicode61', prefix='1 2 3',
+                                      detail='column');
 CREATE INDEX entities_kind ON entities (kind);
 """
 
@@ -86,15 +97,69 @@ def tokens(folded: str) -> list[str]:
     return found
 
 
-def match_expression(folded: str) -> str | None:
-    """The FTS5 query for what someone typed: every word a prefix of an indexed word; a run of
-    Chinese characters, each of its pairs (or its one character, as a prefix). None if nothing to match."""
+def match_terms(folded: str) -> list[str]:
+    """The FTS5 terms for what someone typed: each word a prefix of an indexed word; a run of Chinese
+    characters, each of its pairs (or its one character, as a prefix). Empty if nothing to match."""
     terms = []
     for word in folded.split():
         terms += [f'"{piece}"*' for piece in _CJK.split(word) if piece]
         for run in _CJK.findall(word):
             terms += [f'"{run}"*'] if len(run) == 1 else [f'"{run[i:i + 2]}"' for i in range(len(run) - 1)]
-    return " AND ".join(terms) or None
+    return terms
+
+
+def match_expression(folded: str) -> str | None:
+    """All the terms of `match_terms`, as one FTS5 query; None if nothing to match."""
+    return " AND ".join(match_terms(folded)) or None
+
+
+def _token(text: str) -> str:
+    return '"' + text.replace('"', "") + '"'
+
+
+class _Filter:
+    """The kinds and classes a search is narrowed to, as SQL and full-text conditions."""
+
+    def __init__(self, kinds: Sequence[str], classes: Sequence[str]):
+        self.kinds, self.classes = kinds, classes
+
+    @property
+    def class_parameters(self) -> tuple[str, ...]:
+        return tuple(self.classes)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*self.kinds, *self.classes)
+
+    def sql(self, entity: str, kind: str | None = None) -> str:
+        """Conditions on an entity number (and its kind column, when the query has one)."""
+        found = ""
+        if self.kinds and kind:
+            found += f" AND {kind} IN ({', '.join('?' * len(self.kinds))})"
+        if self.classes:
+            found += f" AND {entity} IN (SELECT entity FROM types WHERE class IN ({', '.join('?' * len(self.classes))}))"
+        return found
+
+    def fulltext(self) -> str:
+        return f" AND kind : ({' OR '.join(map(_token, self.kinds))})" if self.kinds else ""
+
+
+def _best_name(names: Sequence[tuple[str, str, int]], folded: str, tier: int) -> str:
+    """Of an entity's names, the one its tier says matched: equal to the query, beginning with it, with words
+    beginning with its words, or a description; the first such in the index's order."""
+    words = folded.split()
+
+    def has_words(name: str) -> bool:
+        name_words = name.split()
+        return all(any(w.startswith(word) or word in w for w in name_words) for word in words)
+
+    tests = {0: lambda name: name == folded,
+             1: lambda name: name.startswith(folded) or (has_words(name) and name.startswith(words[0][:1])),
+             2: has_words, 3: has_words}
+    for name_folded, text, describes in names:
+        if bool(describes) == (tier == 3) and tests[tier](name_folded):
+            return text
+    return next((text for _, text, describes in names if not describes), names[0][1] if names else "")
 
 
 @dataclass(frozen=True)
@@ -104,7 +169,7 @@ class Hit:
     labels: Mapping[str, str]  # its name by reader language
     descriptions: Mapping[str, str]
     matched: str  # the name (or description) that matched, as written
-    closeness: int  # 0 the name is the query, 1 starts with it, 2 has words starting with its words, 3 description
+    closeness: int  # 0 a name is the query, 1 a name begins with its first word, 2 other names, 3 description
     links: int  # how many resources link to it
 
     def label(self, language: str) -> str:
@@ -162,33 +227,76 @@ class SearchIndex:
         return self._local.connection
 
     def search(self, query: str, *, kinds: Iterable[str] = (), classes: Iterable[str] = (),
-               limit: int = 20, offset: int = 0) -> Results:
+               limit: int = 20, offset: int = 0, counted: bool = True) -> Results:
         """Entities with a name matching `query`, best first; `kinds` and `classes` narrow them (any of
-        the kinds, and any of the classes); `per_kind` counts every kind, whatever `kinds` says."""
+        the kinds, and any of the classes); `per_kind` counts every kind, whatever `kinds` says (not
+        counted, and `total` only as far as this page, unless `counted`: autocomplete needs no counts)."""
         folded = fold(query[:MAX_QUERY_CHARS])
-        expression = match_expression(folded)
-        if expression is None:
+        terms = match_terms(folded)
+        if not terms:
             return Results(query, (), 0, {})
-        kinds, classes = sorted(set(kinds)), sorted(set(classes))
-        by_class = (f" AND e.id IN (SELECT entity FROM types WHERE class IN ({', '.join('?' * len(classes))}))"
-                    if classes else "")
-        matching = ("FROM words JOIN names n ON n.id = words.rowid JOIN entities e ON e.id = n.entity "
-                    f"WHERE words MATCH ?{by_class}")
         connection = self._connection()
-        per_kind = dict(connection.execute(
-            f"SELECT e.kind, COUNT(DISTINCT e.id) {matching} GROUP BY e.kind", (expression, *classes)))
-        by_kind = f" AND e.kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+        kinds, classes = sorted(set(kinds)), sorted(set(classes))
+        where = _Filter(kinds, classes)
+        words = " AND ".join(terms)
+        in_names, in_heads = f"names : ({words})", f"heads : ({terms[0]})"
+        exact = [number for number, in connection.execute(
+            "SELECT DISTINCT n.entity FROM names n JOIN entities e ON e.id = n.entity "
+            f"WHERE n.folded = ? AND NOT n.describes{where.sql('e.id', 'e.kind')} ORDER BY n.entity",
+            (folded, *where.parameters))]
+        not_exact = f" AND rowid NOT IN ({', '.join(map(str, exact))})" if exact else ""
+        tiers = [  # (full-text expression, extra SQL), in the order hits rank
+            (f"{in_names} AND {in_heads}", not_exact),
+            (f"{in_names} NOT {in_heads}", not_exact),
+            (f"(about : ({words})) NOT {in_names}", ""),
+        ]
+        found, seen = [(number, 0) for number in exact[offset:offset + limit]], len(exact)
+        for tier, (expression, extra) in enumerate(tiers, start=1):
+            if len(found) >= limit:
+                break
+            expression, extra = expression + where.fulltext(), extra + where.sql("rowid")
+            skip = max(0, offset - seen)
+            if skip and (size := self._count(expression, extra, where.class_parameters)) <= skip:
+                seen += size  # the page starts after this tier
+                continue
+            rows = connection.execute(
+                f"SELECT rowid FROM words WHERE words MATCH ?{extra} ORDER BY rowid LIMIT ? OFFSET ?",
+                (expression, *where.class_parameters, limit - len(found), skip)).fetchall()
+            found += [(number, tier) for number, in rows]
+            seen += skip + len(rows)  # all of this tier, if the page goes on to the next
+        hits = self._hits(found, folded)
+        if not counted:
+            return Results(query, hits, offset + len(hits), {})
+        any_column = f"({in_names}) OR (about : ({words}))"
+        by_class = _Filter([], classes).sql("rowid")
+        per_kind = {kind: count for kind in sorted(self.kinds)
+                    if (count := self._count(f"({any_column}) AND kind : {_token(kind)}", by_class, classes))}
         total = sum(count for kind, count in per_kind.items() if not kinds or kind in kinds)
-        # SQLite takes the bare columns (n.text) from the row MIN() picks: the closest name.
-        rows = connection.execute(
-            "SELECT e.iri, e.kind, e.labels, e.descriptions, n.text, e.links, "
-            "MIN(CASE WHEN n.describes THEN 3 WHEN n.folded = ? THEN 0 "
-            "WHEN substr(n.folded, 1, length(?)) = ? THEN 1 ELSE 2 END) AS closeness "
-            f"{matching}{by_kind} GROUP BY e.id ORDER BY closeness, e.links DESC, e.iri LIMIT ? OFFSET ?",
-            (folded, folded, folded, expression, *classes, *kinds, limit, offset))
-        hits = tuple(Hit(iri, kind, json.loads(labels), json.loads(descriptions), text, closeness, links)
-                     for iri, kind, labels, descriptions, text, links, closeness in rows)
         return Results(query, hits, total, per_kind)
+
+    def _count(self, expression: str, extra: str, parameters: Sequence[str]) -> int:
+        return self._connection().execute(f"SELECT count(*) FROM words WHERE words MATCH ?{extra}",
+                                          (expression, *parameters)).fetchone()[0]
+
+    def _hits(self, found: list[tuple[int, int]], folded: str) -> tuple[Hit, ...]:
+        """The page's entities as hits, each with the name (or description) that matched best."""
+        if not found:
+            return ()
+        numbers = [number for number, _ in found]
+        marks = ", ".join("?" * len(numbers))
+        connection = self._connection()
+        entities = {row[0]: row[1:] for row in connection.execute(
+            f"SELECT id, iri, kind, labels, descriptions, links FROM entities WHERE id IN ({marks})", numbers)}
+        names = defaultdict(list)
+        for number, name_folded, text, describes in connection.execute(
+                f"SELECT entity, folded, text, describes FROM names WHERE entity IN ({marks}) ORDER BY rowid", numbers):
+            names[number].append((name_folded, text, describes))
+        hits = []
+        for number, tier in found:
+            iri, kind, labels, descriptions, links = entities[number]
+            matched = _best_name(names[number], folded, tier)
+            hits.append(Hit(iri, kind, json.loads(labels), json.loads(descriptions), matched, tier, links))
+        return tuple(hits)
 
     # What the filters of `search` may name, for the views to refuse the rest (added for /search, which says
     # "unknown kind" or "unknown type" rather than answer nothing). Read once: the index never changes.
@@ -238,29 +346,34 @@ def build(store: Store, settings: Settings, path: Path, languages: Sequence[str]
     for row in store.run_file("search-types", **bindings):
         classes[row["entity"].value].add(row["class"].value)
     path.parent.mkdir(parents=True, exist_ok=True)
+    uri_kind = {iri: iri[len(uri_space):].split("/", 1)[0] if iri.startswith(uri_space) else TERM_KIND for iri in texts}
+    ranked = sorted(texts, key=lambda iri: (-links.get(iri, 0), iri))
     with replace_file(path) as partial:
         connection = sqlite3.connect(partial)
         try:
             connection.executescript(SCHEMA)
-            for number, (iri, said) in enumerate(sorted(texts.items()), start=1):
-                kind = iri[len(uri_space):].split("/", 1)[0] if iri.startswith(uri_space) else TERM_KIND
+            for number, iri in enumerate(ranked, start=1):
+                said = texts[iri]
                 labels = {language: names.of(iri, language) for language in languages}
-                descriptions = _descriptions(said, languages)
                 connection.execute("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
-                    number, iri, kind, links.get(iri, 0), json.dumps(labels, ensure_ascii=False),
-                    json.dumps(descriptions, ensure_ascii=False)))
+                    number, iri, uri_kind[iri], links.get(iri, 0), json.dumps(labels, ensure_ascii=False),
+                    json.dumps(_descriptions(said, languages), ensure_ascii=False)))
                 connection.executemany("INSERT INTO types VALUES (?, ?)", [(number, c) for c in sorted(classes[iri])])
-                for predicate, text in said:
+                heads, name_tokens, about = [], [], []
+                for predicate, text in sorted(said, key=lambda pair: (pair[0], pair[1].value, pair[1].language or "")):
                     describes = predicate in DESCRIBING
                     written = text.value[:DESCRIPTION_CHARS] if describes else text.value
                     folded = fold(written)
                     if not folded:
                         continue
-                    name_id = connection.execute(
-                        "INSERT INTO names (entity, folded, text, language, describes) VALUES (?, ?, ?, ?, ?)",
-                        (number, folded, written, text.language or "", describes)).lastrowid
-                    connection.execute("INSERT INTO words (rowid, tokens) VALUES (?, ?)",
-                                       (name_id, " ".join(tokens(folded))))
+                    connection.execute("INSERT INTO names VALUES (?, ?, ?, ?, ?)",
+                                       (number, folded, written, text.language or "", describes))
+                    found = tokens(folded)
+                    (about if describes else name_tokens).extend(found)
+                    if not describes:
+                        heads.append(found[0])
+                connection.execute("INSERT INTO words (rowid, heads, names, about, kind) VALUES (?, ?, ?, ?, ?)",
+                                   (number, " ".join(heads), " ".join(name_tokens), " ".join(about), uri_kind[iri]))
             connection.execute("INSERT INTO words (words) VALUES ('optimize')")
             connection.commit()
         finally:

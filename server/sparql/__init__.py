@@ -2,7 +2,9 @@
 
 Modules: `check.py` (the screen and the checker: the rules a query must pass), `runner.py` (running
 one query within the caps, writing its results), `workers.py` (the worker processes, or the direct
-runner for a remote store), `service_description.py` (what the endpoint says about itself).
+runner for a remote store), `service_description.py` (what the endpoint says about itself),
+`search_service.py` (`SERVICE <search> { … }`, rewritten into the search index's hits as a `VALUES` block in the
+web process, before anything below: the one SERVICE the endpoint answers, and never over the network).
 
 
 What a query goes through, in a worker process (so parsing is bounded by the deadline too):

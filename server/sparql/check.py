@@ -104,7 +104,8 @@ def check_query(query: str, base_iri: str) -> CheckedQuery:
         raise QueryRefused(400, f"The query is not valid SPARQL: {error}") from None
     if _uses_service(algebra):
         raise QueryRefused(400, "SERVICE is not allowed: this endpoint never sends requests to other "
-                                "servers. Query their endpoints directly.")
+                                "servers. Query their endpoints directly. The one SERVICE it answers is its own "
+                                f"name search, SERVICE <{base_iri}search> {{ ?hit cg:searchText \"…\" }}.")
     dataset = algebra.get("datasetClause") or []
     return CheckedQuery(
         text=text,

@@ -17,9 +17,11 @@ from server.formats import HTML
 from server.graphs import ENTAILED
 from server.i18n import reader_language
 from server.indexes import cached, term_names
+from server.involving import find, involves, section
 from server.negotiation import document, linker, rdf_document, see_other, split_extension, variants
 from server.sources import text_links
 from server.state import app_state
+from server.ui_text import UI_TEXT
 
 entities = Blueprint("entities", __name__)
 
@@ -70,4 +72,17 @@ def render(iri: str, triples, fmt, stem: str) -> bytes:
                        language=reader_language(), linker=links, texts=text_links(state, links),
                        restated=cached(state, ("restated", iri), lambda: restated(state.dataset.store, iri, entailed)),
                        ).page(iri)
-    return render_template("entity.html", page=page, formats=variants(stem)).encode()
+    return render_template("entity.html", page=page, involving=involving_section(iri, page, links),
+                           formats=variants(stem)).encode()
+
+
+def involving_section(iri: str, page, links) -> tuple:
+    """What involves a territory, an organisation or a person (server/involving.py), kept per dataset
+    version like the description; nothing for other resources."""
+    state = app_state()
+    base = state.settings.base_iri
+    if not involves((value.iri for value in page.types if value.iri), base):
+        return ()
+    found = cached(state, ("involving", iri), lambda: find(state.dataset.store, iri, base))
+    language = reader_language()
+    return section(found, language=language, words=UI_TEXT[language], linker=links, term_names=term_names(state))

@@ -125,7 +125,7 @@ def suggest():
 
     def build() -> bytes:
         links = linker()
-        hits = app_state().search.search(text, limit=SUGGESTIONS).hits if text else ()
+        hits = app_state().search.search(text, limit=SUGGESTIONS, counted=False).hits if text else ()
         return dumps({"query": text, "results": [
             {"id": hit.iri, "name": hit.label(language), "kind": hit.kind, "matched": hit.matched,
              "also": also(hit, hit.label(language), text), "url": links.href(hit.iri)} for hit in hits]})

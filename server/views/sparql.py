@@ -27,6 +27,7 @@ from server.names import short_name
 from server.negotiation import FORMAT_PARAMETER, negotiate, respond
 from server.sparql.check import READ_ONLY, QueryRefused
 from server.sparql.runner import TRUNCATED_HEADER, QueryJob, cacheable
+from server.sparql.search_service import rewrite as rewrite_searches
 from server.sparql.service_description import PREFIXES as SD_PREFIXES
 from server.sparql.service_description import service_description, summary
 from server.state import app_state
@@ -57,7 +58,7 @@ def endpoint():
         client = request.remote_addr or ""
 
         def run():
-            return queries.run(job, client)
+            return queries.run(with_searches(job), client)
 
         result = cached(app_state(), ("sparql", job), run) if keep else run()
     except QueryRefused as refusal:
@@ -126,6 +127,16 @@ def read_operation() -> tuple[QueryJob, Example | None] | None:
         default_graphs=_graph_names(params, "default-graph-uri"),
         named_graphs=_graph_names(params, "named-graph-uri"),
     ), example
+
+
+def with_searches(job: QueryJob) -> QueryJob:
+    """The job with its `SERVICE <{base}search>` blocks answered here, from the name index the web process
+    holds (server/sparql/search_service.py), before a query worker runs it; QueryRefused (400) for a
+    malformed block. The page and the caches keep the query as sent."""
+    state = app_state()
+    query = rewrite_searches(job.query, base_iri=state.settings.base_iri, search=state.search.search,
+                             max_rows=state.settings.max_result_rows)
+    return job if query is job.query else replace(job, query=query)
 
 
 def _check_charset(what: str) -> None:
