@@ -65,6 +65,21 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
     return app
 
 
+# Asked once by `coopgraph serve` before gunicorn forks (preload_app), so that the dataset-wide tables these pages are built from (the
+# classes of each kind, the names of terms, the reconciliation vocabulary) are in every worker's cache from the
+# start: at a million triples each costs a second, which every worker's first reader would otherwise wait for.
+# Never /sparql: its worker processes must start after the fork.
+PRIMED = (("GET", "/", None), ("GET", "/search?q=a", None),
+          ("POST", "/reconcile", {"queries": '{"q0": {"query": "a", "properties": [{"pid": "territory", "v": "a"}]}}'}))
+
+
+def prime(app: Flask) -> None:
+    """Builds what PRIMED needs, in this process (an app primed answers requests: add no route after)."""
+    client = app.test_client()
+    for method, path, form in PRIMED:
+        client.open(path, method=method, data=form, headers={"Accept": "text/html"})
+
+
 def refuse_updates():
     """No URL of this server takes SPARQL Update: say so, rather than a 404 or 405."""
     if request.mimetype == UPDATE_TYPE:
@@ -77,4 +92,4 @@ def template_context() -> dict:
     return {"state": app_state(), "link": linker(), **page_context(reader_language())}
 
 
-__all__ = ["create_app", "Dataset", "Settings", "ValidationFailed"]
+__all__ = ["create_app", "prime", "Dataset", "Settings", "ValidationFailed"]

@@ -19,7 +19,7 @@ import click
 from gunicorn.app.base import BaseApplication
 from tqdm import tqdm
 
-from server import create_app
+from server import create_app, prime
 from server.content import SourceError
 from server.dataset import Dataset
 from server.dumps import build_dumps, ensure_dumps
@@ -160,6 +160,7 @@ def serve_command(**flags):
             ensure_dumps(dataset, settings.dumps_dir, progress=show_progress(),
                          log=lambda message: click.echo(f"coopgraph: {message}", err=True))
         app = create_app(settings, dataset)
+        prime(app)  # before the fork: every worker starts with what its first pages need
     click.echo(f"coopgraph: serving {settings.base_iri} (version {dataset.version}) "
                f"on {settings.host}:{settings.port}", err=True)
     GunicornServer(app, settings, listener).run()

@@ -64,3 +64,22 @@ def test_violations_stop_the_app(make_settings):
 def test_syntax_error_stops_the_app_even_without_validation(make_settings):
     with pytest.raises(SourceError):
         create_app(make_settings("broken", validate_on_start=False))
+
+
+def test_priming_builds_what_first_pages_need_before_the_fork(make_settings):
+    """`coopgraph serve` primes the app before gunicorn forks: the tables the home page, search pages and the
+    reconciliation service are built from are then in the cache every worker inherits."""
+    from server import prime
+
+    app = create_app(make_settings("valid"))
+    state = app_state(app)
+
+    def primed(key):
+        return state.cache.get_or_build((*key, state.dataset.version), lambda: pytest.fail(f"{key} not primed"))
+
+    with pytest.raises(pytest.fail.Exception):
+        primed(("featured-classes",))
+    prime(app)
+    assert primed(("featured-classes",)) is not None
+    assert primed(("term-names",)) is not None
+    assert primed(("reconcile-vocabulary",)) is not None
