@@ -205,7 +205,7 @@ def test_nothing_reaches_the_network(tmp_path):
 BASE = "http://127.0.0.1:8000/"
 
 
-def fake_search(text, *, kinds=(), limit=100):
+def fake_search(text, *, kinds=(), limit=100, counted=True):
     from types import SimpleNamespace
 
     hits = [SimpleNamespace(iri=f"{BASE}id/territory/zhejiang", matched='Zhe"jiang <b>'),

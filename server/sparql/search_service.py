@@ -110,7 +110,7 @@ class Search:
     limit: int = DEFAULT_LIMIT
 
 
-Searcher = Callable[..., object]  # SearchIndex.search: (text, kinds=…, limit=…) -> Results
+Searcher = Callable[..., object]  # SearchIndex.search: (text, kinds=…, limit=…, counted=…) -> Results
 
 
 def rewrite(query: str, *, base_iri: str, search: Searcher, max_rows: int) -> str:
@@ -136,7 +136,7 @@ def rewrite(query: str, *, base_iri: str, search: Searcher, max_rows: int) -> st
 
 def values(block: Search, search: Searcher) -> str:
     """The VALUES block standing for `block`: one row per hit, best first."""
-    results = search(block.text, kinds=block.kinds, limit=block.limit)
+    results = search(block.text, kinds=block.kinds, limit=block.limit, counted=False)  # hits only: no counts
     variables = [block.hit] + [name for name in (block.rank, block.name) if name]
     rows = []
     for rank, hit in enumerate(results.hits, start=1):
