@@ -27,6 +27,7 @@ DOCUMENT = "document"  # negotiated documents: entities, the vocabulary, the dat
 SELECT, ASK, CONSTRUCT, DESCRIBE = "SELECT", "ASK", "CONSTRUCT", "DESCRIBE"  # results of each query form
 DUMP = "dump"  # files of /dumps/
 SOURCE_TEXT = "source text"  # /sources/<slug>: a source document's text
+SEARCH_RESULTS = "search results"  # /search: the hits of a search, as plain JSON
 QUERY_FORMS = (SELECT, ASK, CONSTRUCT, DESCRIBE)
 
 
@@ -99,11 +100,13 @@ SPARQL_TSV = Format("TSV", "tsv", "text/tab-separated-values", frozenset({SELECT
                     results_format=QueryResultsFormat.TSV, row_marker=(b"\n", -1))  # a header line, then a line each
 
 TEXT = Format("Plain text", "txt", "text/plain", frozenset({SOURCE_TEXT}))
+# Plain JSON, not JSON-LD nor SPARQL results: search hits (/search; /suggest and /reconcile write it too).
+JSON = Format("JSON", "json", "application/json", frozenset({SEARCH_RESULTS}))
 
 # Order matters: with equal preference (`*/*`, or no Accept at all) the first offered wins, so a
 # browser or a bare curl gets the page and RDF clients say what they want.
 FORMATS: tuple[Format, ...] = (HTML, TURTLE, JSON_LD, RDF_XML, N_TRIPLES, TRIG, N_QUADS,
-                               SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV, TEXT)
+                               SPARQL_JSON, SPARQL_XML, SPARQL_CSV, SPARQL_TSV, TEXT, JSON)
 
 # What the pages themselves use besides the formats above, also worth gzipping.
 ASSET_MEDIA_TYPES = ("text/css", "text/plain", "text/javascript", "application/javascript", "application/json",

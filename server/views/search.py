@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import BadRequest, NotFound
 
-from server.formats import HTML, Format
+from server.formats import HTML, JSON, SEARCH_RESULTS, offered
 from server.http import finish
 from server.i18n import LANGUAGE_PARAMETER, LANGUAGES, reader_language
 from server.indexes import browse_path, class_from_name, featured_classes, term_names
@@ -41,9 +41,7 @@ from server.ui_text import UI_TEXT
 
 search = Blueprint("search", __name__)
 
-# Plain JSON, this blueprint's own (the registry's JSON types are JSON-LD and SPARQL results): offered here only.
-JSON = Format("JSON", "json", "application/json", frozenset())
-SEARCH_FORMATS = (HTML, JSON)
+SEARCH_FORMATS = (HTML, *offered(SEARCH_RESULTS))
 PAGE_SIZE = 20
 SUGGESTIONS = 10
 NEAR_MATCHES = 5
