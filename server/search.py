@@ -163,13 +163,12 @@ def _best_name(names: Sequence[tuple[str, str, int]], folded: str, tier: int) ->
 
 
 @dataclass(frozen=True)
-class Hit:
+class Indexed:
+    """An entity as the index knows it: its names and descriptions by reader language."""
     iri: str
     kind: str  # `agreement`, `organisation`… (the `{kind}` of `id/{kind}/…`), or "term"
     labels: Mapping[str, str]  # its name by reader language
     descriptions: Mapping[str, str]
-    matched: str  # the name (or description) that matched, as written
-    closeness: int  # 0 a name is the query, 1 a name begins with its first word, 2 other names, 3 description
     links: int  # how many resources link to it
 
     def label(self, language: str) -> str:
@@ -180,20 +179,15 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class Entry:
+class Hit(Indexed):
+    matched: str  # the name (or description) that matched, as written
+    closeness: int  # 0 a name is the query, 1 a name begins with its first word, 2 other names, 3 description
+
+
+@dataclass(frozen=True)
+class Entry(Indexed):
     """One indexed entity looked up by its IRI (SearchIndex.entries), with its classes, asserted or entailed."""
-    iri: str
-    kind: str
-    labels: Mapping[str, str]
-    descriptions: Mapping[str, str]
-    links: int
     classes: frozenset[str]
-
-    def label(self, language: str) -> str:
-        return self.labels.get(language) or next(iter(self.labels.values()), self.iri)
-
-    def description(self, language: str) -> str:
-        return self.descriptions.get(language, "")
 
 
 @dataclass(frozen=True)
@@ -295,7 +289,7 @@ class SearchIndex:
         for number, tier in found:
             iri, kind, labels, descriptions, links = entities[number]
             matched = _best_name(names[number], folded, tier)
-            hits.append(Hit(iri, kind, json.loads(labels), json.loads(descriptions), matched, tier, links))
+            hits.append(Hit(iri, kind, json.loads(labels), json.loads(descriptions), links, matched, tier))
         return tuple(hits)
 
     # What the filters of `search` may name, for the views to refuse the rest (added for /search, which says
