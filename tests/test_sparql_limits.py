@@ -5,6 +5,7 @@ three-way cartesian product is 8 million rows, a four-way one 1.6 billion."""
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -217,3 +218,17 @@ def test_reasonable_nesting_still_runs(live_server):
     query = "SELECT * WHERE { BIND(" + "SUBSTR(" * 8 + '"abc"' + ",1)" * 8 + " AS ?x) }"
     response = requests.get(live_server.url + "sparql", params={"query": query}, headers=JSON_RESULTS, timeout=30)
     assert response.status_code == 200, response.text
+
+
+def test_query_workers_hold_none_of_the_web_workers_connections(limited, endpoint):
+    """A query worker forked while clients are connected closes the sockets it inherited: else a keep-alive
+    connection gunicorn closed stays open in it, and a browser's next request on it waits for ever."""
+    with requests.Session() as kept_alive:  # open connections while the workers are forked
+        for _ in range(4):
+            assert kept_alive.get(endpoint, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"},
+                                  headers=JSON_RESULTS, timeout=30).status_code == 200
+        workers = query_workers(limited.url)
+        assert workers, "the queries ran in query workers"
+        for pid in workers:
+            sockets = [fd for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:")]
+            assert len(sockets) == 1, f"query worker {pid} holds {len(sockets)} sockets; only its pipe should remain"

@@ -13,6 +13,7 @@ import os
 import queue
 import resource
 import signal
+import stat
 import threading
 from dataclasses import replace
 
@@ -211,12 +212,29 @@ _EXIT_OUT_OF_MEMORY = 3
 QUERY_WORKER_NICENESS = 10
 
 
+def _close_inherited_sockets(keep: int) -> None:
+    """Closes every socket the fork inherited but `keep` (the pipe to the web worker). The web worker's
+    client connections would otherwise stay open here after gunicorn closes them: a browser reusing such a
+    keep-alive connection would send its next request to a socket no one reads, and wait forever."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd == keep:
+            continue
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+        except OSError:
+            pass  # the listing's own descriptor, already gone
+
+
 def _worker_main(runner: QueryRunner, connection, parent_pid: int) -> None:
     """A query worker's life: set itself up, then answer jobs until its parent hangs up."""
     _reset_signals()
     _die_with_parent(parent_pid)
     _yield_the_processor()
-    # A remote store is reached over the network; a local one needs none.
+    # A remote store is reached over the network; a local one needs none, nor the web worker's sockets.
+    if runner.store.runs_in_process:
+        _close_inherited_sockets(keep=connection.fileno())
     isolated = _drop_network() if runner.store.runs_in_process else None
     _cap_memory(runner.limits.memory_mb)
     connection.send(isolated)
