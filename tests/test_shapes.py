@@ -460,7 +460,7 @@ def test_ontology_header():
     assert str(g.value(DEF, OWL.versionInfo)) == "1.0.0"
     assert g.value(DEF, rdflib.DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
     for p in (rdflib.DCTERMS.title, rdflib.DCTERMS.description):
-        assert sorted(o.language for o in g.objects(DEF, p)) == ["en", "fr"]
+        assert sorted(o.language for o in g.objects(DEF, p)) == ["en", "fr", "zh"]
     for p in (rdflib.DCTERMS.created, rdflib.DCTERMS.modified):
         assert g.value(DEF, p) == rdflib.Literal("2026-11-22", datatype=rdflib.XSD.date)
     vann = rdflib.Namespace("http://purl.org/vocab/vann/")
@@ -469,12 +469,12 @@ def test_ontology_header():
 
 
 @pytest.mark.parametrize("predicate", [RDFS.label, RDFS.comment])
-def test_every_cg_term_has_one_french_and_one_english(predicate):
+def test_every_cg_term_has_one_french_one_english_and_one_chinese(predicate):
     wrong = {
         str(term): sorted(o.language or "" for o in ontology().objects(term, predicate))
         for term in cg_terms()
     }
-    assert {t: langs for t, langs in wrong.items() if langs != ["en", "fr"]} == {}
+    assert {t: langs for t, langs in wrong.items() if langs != ["en", "fr", "zh"]} == {}
 
 
 def test_every_cg_term_is_defined_by_the_ontology():
@@ -549,4 +549,4 @@ def test_contract_axioms():
     for status in (CG.Envisaged, CG.Signed, CG.InForce, CG.Expired):
         assert (status, RDF.type, CG.AgreementStatus) in g
         assert (status, SKOS.inScheme, CG.AgreementStatusScheme) in g
-        assert sorted(o.language for o in g.objects(status, SKOS.prefLabel)) == ["en", "fr"]
+        assert sorted(o.language for o in g.objects(status, SKOS.prefLabel)) == ["en", "fr", "zh"]
