@@ -53,7 +53,7 @@ def test_examples_are_listed_escaped_and_run_by_link(client):
     assert "Is there any agreement &lt;in&gt; the &#34;data&#34; &amp; the ontology?" in html
     href = re.search(r'href="([^"]*example=01-labelled)"', html).group(1)
     ran = page(client.get(href.replace("&amp;", "&"), headers=BROWSER))
-    assert "Example: Which resources have an English label?" in ran
+    assert "Example: <span>Which resources have an English label?</span>" in ran
     assert "Lyon–Guangzhou agreement" in ran
 
 

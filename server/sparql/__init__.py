@@ -1,6 +1,8 @@
 """The guarded SPARQL runner: check a query, then run it in a killable worker process.
 
-Modules: `check.py` (the screen and the checker: the rules a query must pass), `runner.py` (running
+Modules: `check.py` (the screen and the checker: the rules a query must pass), `prefixes.py` (the prefixes a
+query may use undeclared, declared for it in one line put in front before the screen or the check reads it),
+`syntax.py` (syntax errors in words, at the line and column of the query as written), `runner.py` (running
 one query within the caps, writing its results), `workers.py` (the worker processes, or the direct
 runner for a remote store), `service_description.py` (what the endpoint says about itself),
 `search_service.py` (`SERVICE <search> { … }`, rewritten into the search index's hits as a `VALUES` block in the

@@ -17,6 +17,8 @@ import pyoxigraph
 from server.formats import (ASK, N_TRIPLES, SELECT, SPARQL_JSON, SPARQL_TSV, Format, choose_format, format_named,
                             not_offered, offered)
 from server.sparql.check import NEEDS_FULL_CHECK, CheckedQuery, QueryRefused, check_query, check_shape, form_of, normalise
+from server.sparql.prefixes import Declared, declare, predeclared
+from server.sparql.syntax import explain
 from server.store import Store
 
 TRUNCATED_HEADER = "Coopgraph-Result-Truncated"
@@ -74,14 +76,20 @@ class QueryRunner:
     store: Store
     base_iri: str
     limits: Limits
-    prefixes: Mapping[str, str] = field(default_factory=dict)
+    prefixes: Mapping[str, str] = field(default_factory=dict)  # the dataset's
     jsonld_context: Mapping = field(default_factory=dict)
+
+    @property
+    def declared_prefixes(self) -> dict[str, str]:
+        """What a query may use without declaring it (server/sparql/prefixes.py)."""
+        return predeclared(self.prefixes)
+
     def run(self, job: QueryJob) -> QueryResult:
         """The screen when it applies, else (or when the engine finds the query malformed) the full check."""
         try:
             return self.run_screened(job)
         except NeedsCheck:
-            return self._run_checked(job, check_query(job.query, self.base_iri))
+            return self._run_checked(job, check_query(job.query, self.base_iri, self.declared_prefixes))
 
     def run_screened(self, job: QueryJob) -> QueryResult:
         """Runs a query that needs no rdflib parse; raises NeedsCheck for one that does. Cheap and bounded
@@ -93,21 +101,25 @@ class QueryRunner:
         if not self.store.query_refuses_updates or NEEDS_FULL_CHECK.search(text):
             raise NeedsCheck()
         # Screened: no SERVICE can hide in a text without the word, and without FROM the dataset is
-        # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query.
+        # the protocol's or the store's. Skipping rdflib's parse saves ~10 ms per new query. The
+        # predeclared prefixes' line names neither (their IRIs come from the settings, not the query).
+        declared = declare(text, self.declared_prefixes)
         try:
-            results = self._query(text, *_dataset(job, None))
+            results = self._query(declared.text, *_dataset(job, None))
         except SyntaxError:  # the checker says why (or 403 for an update), or agrees with the engine
             raise NeedsCheck() from None
         form = form_of(results, text)
-        return self._write(form, results, self._format(job, form), lambda: self._query(text, *_dataset(job, None)))
+        return self._write(form, results, self._format(job, form),
+                           lambda: self._query(declared.text, *_dataset(job, None)), declared)
 
     def _run_checked(self, job: QueryJob, checked: CheckedQuery) -> QueryResult:
         fmt = self._format(job, checked.form)
         try:
             results = self._query(checked.text, *_dataset(job, checked))
         except SyntaxError as error:  # oxigraph's parser refuses what rdflib's accepted
-            raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
-        return self._write(checked.form, results, fmt, lambda: self._query(checked.text, *_dataset(job, checked)))
+            raise QueryRefused(400, _syntax_error(checked.declared, error)) from None
+        return self._write(checked.form, results, fmt, lambda: self._query(checked.text, *_dataset(job, checked)),
+                           checked.declared)
 
     def _query(self, text: str, default_graphs, named_graphs):
         try:
@@ -115,7 +127,7 @@ class QueryRunner:
         except ValueError as error:  # e.g. a default-graph-uri that is not an IRI
             raise QueryRefused(400, f"The query cannot be run: {error}") from None
 
-    def _write(self, form: str, results, fmt: Format, again: Callable[[], Any]) -> QueryResult:
+    def _write(self, form: str, results, fmt: Format, again: Callable[[], Any], declared: Declared) -> QueryResult:
         """`again` evaluates the query anew, for the rare second pass of _solutions."""
         try:
             if form == ASK:
@@ -124,7 +136,7 @@ class QueryRunner:
                 return self._solutions(results, fmt, again)
             return self._triples(form, results, fmt)
         except SyntaxError as error:  # oxigraph's parser
-            raise QueryRefused(400, f"SPARQL syntax error: {error}") from None
+            raise QueryRefused(400, _syntax_error(declared, error)) from None
         except ValueError as error:
             raise QueryRefused(400, f"The query cannot be run: {error}") from None
 
@@ -185,6 +197,11 @@ class QueryRunner:
         return QueryRefused(503, f"The results are larger than this endpoint's limit of "
                                  f"{self.limits.max_response_bytes} bytes per response. Add a LIMIT, "
                                  "select fewer variables, or use the dumps.")
+
+
+def _syntax_error(declared: Declared, error: SyntaxError) -> str:
+    """The engine's message in words, where it points into the query as written (server/sparql/syntax.py)."""
+    return explain(declared) or f"SPARQL syntax error: {error}"
 
 
 def _dataset(job: QueryJob, checked: CheckedQuery | None) -> tuple[Sequence[str] | None, Sequence[str] | None]:

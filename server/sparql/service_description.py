@@ -1,28 +1,30 @@
 """The SPARQL 1.1 Service Description of the endpoint, generated from the settings and the store.
 
 What the standard vocabulary cannot say (the limits, what the default graph is made of, that the
-service is read-only) is said with a few terms of the server's own, in the namespace
-`{base}sparql#`: the service description itself defines them, so they dereference to their
-definition.
+service is read-only, the prefixes a query may use undeclared) is said with a few terms of the
+server's own, in the namespace `{base}sparql#`: the service description itself defines them, so they
+dereference to their definition. Each predeclared prefix is a SHACL prefix declaration
+(`sh:prefix`, `sh:namespace`), the vocabulary RDF has for one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from server.formats import FORMATS, QUERY_FORMS
 from server.namespaces import FORMATS as W3C_FORMATS
-from server.namespaces import RDF, RDFS, SD, VOID, XSD, blank_node
+from server.namespaces import RDF, RDFS, SD, SH, VOID, XSD, blank_node
 from server.settings import Settings
+from server.sparql.prefixes import predeclared
 from server.store import Store
 
 RDF_TYPE = NamedNode(RDF + "type")
 VOID_TRIPLES = NamedNode(VOID + "triples")
 SIMPLE_ENTAILMENT = NamedNode("http://www.w3.org/ns/entailment/Simple")
-PREFIXES = {"rdf": RDF, "sd": SD, "rdfs": RDFS, "void": VOID, "xsd": XSD, "formats": W3C_FORMATS}
+PREFIXES = {"rdf": RDF, "sd": SD, "rdfs": RDFS, "void": VOID, "xsd": XSD, "formats": W3C_FORMATS, "sh": SH}
 
 # The server's own terms, besides the limits (server/settings.py): (local name, label, comment).
 FEATURE_TERMS = (
@@ -31,10 +33,13 @@ FEATURE_TERMS = (
      "SERVICE is refused (400), and FROM, FROM NAMED, default-graph-uri and named-graph-uri only select graphs "
      "already in the store: a graph it does not hold is empty. Nothing is ever fetched."),
 )
+PREDECLARED = ("predeclaredPrefix", "predeclared prefix",
+               "A prefix a query may use without declaring it (sh:prefix, sh:namespace): the endpoint declares it "
+               "for the query. A PREFIX the query declares itself takes precedence.")
 
 
-def service_description(settings: Settings, store: Store) -> list[Triple]:
-    """The description of `{base}sparql`, as triples."""
+def service_description(settings: Settings, store: Store, prefixes: Mapping[str, str] | None = None) -> list[Triple]:
+    """The description of `{base}sparql`, as triples; `prefixes` are the dataset's (server/sparql/prefixes.py)."""
     endpoint = NamedNode(settings.sparql_endpoint)
     term = _terms(settings)
     triples = [
@@ -49,6 +54,7 @@ def service_description(settings: Settings, store: Store) -> list[Triple]:
     triples += [Triple(endpoint, _sd("feature"), term(name)) for name, _label, _comment in FEATURE_TERMS]
     triples += [Triple(endpoint, term(limit.term), _number(value)) for limit, value in settings.limits()]
     triples += _dataset(settings, store, endpoint, term)
+    triples += _prefixes(predeclared(prefixes or {}), endpoint, term)
     triples += _definitions(settings, term)
     return triples
 
@@ -64,7 +70,8 @@ def summary(settings: Settings) -> str:
     return (
         f"Read-only SPARQL 1.1 query service. The default graph is the union of {union}; "
         f"every graph, shapes included, can be queried by name with GRAPH. Relative IRIs in a query resolve "
-        f"against {settings.base_iri}, so PREFIX cg: <def#> works. SERVICE and SPARQL Update are refused. "
+        f"against {settings.base_iri}, so PREFIX cg: <def#> works; the common vocabularies' prefixes and the "
+        f"dataset's (see predeclaredPrefix) may be used without a PREFIX line. SERVICE and SPARQL Update are refused. "
         f"Limits: {'; '.join(f'{limit.label}: {limit.shown(value)}' for limit, value in settings.limits())}."
     )
 
@@ -92,6 +99,18 @@ def _dataset(settings: Settings, store: Store, endpoint: NamedNode, term) -> lis
     return triples
 
 
+def _prefixes(prefixes: Mapping[str, str], endpoint: NamedNode, term) -> list[Triple]:
+    triples = []
+    for name, namespace in prefixes.items():
+        declaration = blank_node("predeclaredPrefix", name)
+        triples += [
+            Triple(endpoint, term(PREDECLARED[0]), declaration),
+            Triple(declaration, NamedNode(SH + "prefix"), Literal(name)),
+            Triple(declaration, NamedNode(SH + "namespace"), Literal(namespace, datatype=NamedNode(XSD + "anyURI"))),
+        ]
+    return triples
+
+
 def _default_graph_size(store: Store) -> int:
     (row,) = list(store.run_file("default-graph-size"))
     return int(row["triples"].value)
@@ -102,7 +121,8 @@ def _definitions(settings: Settings, term) -> Iterable[Triple]:
     rdf_property = NamedNode(RDF + "Property")
     limits = tuple((limit.term, limit.label, limit.comment) for limit, _value in settings.limits())
     kinds = [(limits, rdf_property), (FEATURE_TERMS, _sd("Feature"))]
-    kinds.append(((("unionOf", "union of", "The default graph is the union (merge) of these named graphs."),), rdf_property))
+    kinds.append(((("unionOf", "union of", "The default graph is the union (merge) of these named graphs."),
+                   PREDECLARED), rdf_property))
     for terms, kind in kinds:
         for name, text, explanation in terms:
             yield Triple(term(name), RDF_TYPE, kind)
