@@ -61,8 +61,14 @@ def test_a_reader_follows_links_from_the_home_page_to_an_agreement(live_server, 
             party_row = page.locator("table.properties tr", has=page.locator("th", has_text="party"))
             for party in attested_agreement["parties"]:
                 expect(party_row.get_by_role("link", name=party, exact=True)).to_be_visible()
+            # The date is written for people ("14 June 2018", "2018"); its lexical form stays on the page.
             date_row = page.locator("table.properties tr", has=page.locator("th", has_text="signing date"))
-            expect(date_row).to_contain_text(attested_agreement["date"])
+            expect(date_row.locator("time")).to_have_attribute("datetime", attested_agreement["date"])
+            if "-" in attested_agreement["date"]:  # a day or a month is written in words, a year as it is
+                expect(date_row.locator("time")).not_to_have_text(attested_agreement["date"])
+            # The page says what the agreement is in a sentence, naming its parties.
+            for party in attested_agreement["parties"]:
+                expect(page.locator("p.summary").get_by_role("link", name=party, exact=True)).to_be_visible()
             expect(page.locator("section.sources blockquote", has_text=attested_agreement["quote"]).first).to_be_visible()
             expect(page.get_by_role("link", name="Turtle")).to_have_attribute(
                 "href", document.replace(live_server.url, "/").replace(".html", ".ttl"))

@@ -109,16 +109,26 @@ def check_entity(session: requests.Session, store: MemoryStore, iri: str) -> lis
     return problems
 
 
+def kind_of(iri: str) -> str:
+    return iri.split("/id/", 1)[1].split("/", 1)[0]
+
+
 @pytest.mark.every_backend
 def test_every_entity_dereferences_in_every_format(live_server, project_store, entity_iris):
     """Each entity IRI answers 303 to a document in the format asked for, whose body parses and
     holds all the entity's own triples (the HTML page shows its IRI)."""
+    assert entity_iris and all("/id/" in iri for iri in entity_iris)
     def check(iris):
         with requests.Session() as session:
             return [problem for iri in iris for problem in check_entity(session, project_store, iri)]
 
+    # Every entity on the memory store; on the others, which answer through the same code, up to ten of each
+    # kind (`id/<kind>/…`), so that every kind of page and document is still read from each backend.
+    iris = entity_iris if live_server.backend == "memory" else [
+        iri for kind in sorted({kind_of(iri) for iri in entity_iris})
+        for iri in [iri for iri in entity_iris if kind_of(iri) == kind][:10]]
     # Eight clients: the server's two workers have four threads each.
-    chunks = [entity_iris[i::8] for i in range(8)]
+    chunks = [iris[i::8] for i in range(8)]
     with ThreadPoolExecutor(len(chunks)) as pool:
         problems = [problem for found in pool.map(check, chunks) for problem in found]
     assert problems == [], f"{len(problems)} problems, first ones: {problems[:10]}"
@@ -281,7 +291,9 @@ def test_html_is_in_the_readers_language(live_server, agreement, project_store):
     assert f"<h1>{labels['en']}</h1>" in english.text.replace("&#39;", "'")
     chinese = requests.get(agreement + "?lang=zh", timeout=10)
     assert chinese.url.endswith(".html?lang=zh") and '<html lang="zh">' in chinese.text
-    assert f"<h1>{labels.get('zh', labels['en'])}</h1>" in chinese.text.replace("&#39;", "'")
+    # A name in another language than the page's says so (lang), for screen readers.
+    expected = f"<h1>{labels['zh']}</h1>" if "zh" in labels else f'<h1 lang="en">{labels["en"]}</h1>'
+    assert expected in chinese.text.replace("&#39;", "'")
 
 
 @pytest.mark.parametrize("path", ["id/agreement/no-such-agreement", "doc/agreement/no-such-agreement.ttl",

@@ -12,15 +12,17 @@ import re
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
-from server.entity_page import PageBuilder, describe, restated
+from server.entity_page import PageBuilder, context, describe, restated
 from server.formats import HTML
-from server.graphs import ENTAILED
+from server.graphs import DATA, ENTAILED
 from server.i18n import reader_language
 from server.indexes import cached, term_names
 from server.involving import find, involves, section
+from server.namespaces import RDF_TYPE
 from server.negotiation import document, linker, rdf_document, see_other, split_extension, variants
 from server.sources import text_links
 from server.state import app_state
+from server.structured_data import entity_description, entity_script
 from server.ui_text import UI_TEXT
 
 entities = Blueprint("entities", __name__)
@@ -71,9 +73,24 @@ def render(iri: str, triples, fmt, stem: str) -> bytes:
     page = PageBuilder(triples, term_names=term_names(state), prefixes=state.dataset.prefixes,
                        language=reader_language(), linker=links, texts=text_links(state, links),
                        restated=cached(state, ("restated", iri), lambda: restated(state.dataset.store, iri, entailed)),
+                       words=UI_TEXT[reader_language()], context=page_context(iri, triples),
                        ).page(iri)
+    language = reader_language()
+    # What search engines read: the entity in schema.org terms, on its page's absolute URL, and a sentence.
     return render_template("entity.html", page=page, involving=involving_section(iri, page, links),
-                           formats=variants(stem)).encode()
+                           formats=variants(stem), meta_description=entity_description(state, iri, triples, language),
+                           structured_data=entity_script(state, iri, triples, language,
+                                                         url=f"{state.settings.base_iri}{stem[1:]}.{HTML.extension}"),
+                           ).encode()
+
+
+def page_context(iri: str, triples):
+    """What the page says besides the description (its summary, the issues about it, its attestations'
+    claims: server/entity_page.py `context`), kept per dataset version like the description."""
+    state = app_state()
+    types = [t.object.value for t in triples if t.subject.value == iri and t.predicate.value == RDF_TYPE]
+    return cached(state, ("page-context", iri), lambda: context(
+        state.dataset.store, iri, types, base_iri=state.settings.base_iri, data_graph=state.settings.graph_iri(DATA)))
 
 
 def involving_section(iri: str, page, links) -> tuple:
