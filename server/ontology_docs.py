@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from server.entity_page import PageBuilder, Property, Value
 from server.links import Linker
-from server.names import Names, collation_key, in_best_language, pick_by_language, short_name, sort_key
+from server.names import Name, Names, collation_key, in_best_language, pick_by_language, short_name, sort_key
 from server.namespaces import DCTERMS, OWL, RDF, RDF_TYPE, RDFS, SH, SKOS
 
 CLASS_TYPES = frozenset((OWL + "Class", RDFS + "Class"))
@@ -26,6 +26,10 @@ PROPERTY_TYPES = frozenset(OWL + name for name in (
     "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "SymmetricProperty", "TransitiveProperty",
     "FunctionalProperty", "InverseFunctionalProperty", "AsymmetricProperty", "ReflexiveProperty",
     "IrreflexiveProperty")) | {RDF + "Property"}
+# The kinds of property the documentation lists apart, in this order (UI text key, OWL type); the rest are
+# "other properties".
+PROPERTY_KINDS = (("object_properties", OWL + "ObjectProperty"), ("datatype_properties", OWL + "DatatypeProperty"),
+                  ("annotation_properties", OWL + "AnnotationProperty"))
 SHAPE_TYPES = frozenset((SH + "NodeShape", SH + "PropertyShape"))
 COMMENTS = (RDFS + "comment", DCTERMS + "description", SKOS + "definition")
 
@@ -129,14 +133,19 @@ class TermDoc:
 
 
 @dataclass(frozen=True)
+class TermGroup:
+    key: str  # UI text key: classes, object_properties…
+    anchor: str  # the id of its section (term anchors are local names, which never hold a "/")
+    terms: tuple[TermDoc, ...]
+
+
+@dataclass(frozen=True)
 class VocabularyDoc:
     iri: str
     title: str
     comment: str | None
     header: tuple[Property, ...]
-    classes: tuple[TermDoc, ...]
-    properties: tuple[TermDoc, ...]
-    others: tuple[TermDoc, ...]
+    groups: tuple[TermGroup, ...]  # classes, properties by kind, other terms; only those with terms
 
 
 @dataclass(frozen=True)
@@ -195,12 +204,14 @@ class Renderer:
             parts += self.parts(term, depth + 1)
         return tuple(parts)
 
-    def text(self, subject, predicates: Sequence[str]) -> str | None:
-        """The subject's value for the first predicate that has one, in the reader's language."""
+    def text(self, subject, predicates: Sequence[str]) -> Name | None:
+        """The subject's value for the first predicate that has one, in the reader's language (or, failing
+        that, another: the Name says which, for the page to mark it)."""
         for predicate in predicates:
             literals = [term for term in self.index.objects(subject, predicate) if isinstance(term, Literal)]
             if literals:
-                return pick_by_language(literals, self.language).value
+                chosen = pick_by_language(literals, self.language)
+                return Name(chosen.value, chosen.language or None)
         return None
 
 
@@ -273,7 +284,7 @@ def vocabulary_doc(ontology: Sequence[Triple], shapes: Sequence[Triple], *, onto
     shape_docs = ShapeDocumenter(
         Renderer(GraphIndex(shapes), term_names=term_names, prefixes=prefixes, language=language, linker=linker),
         shapes_iri)
-    classes, properties, others = [], [], []
+    classes, properties, others = [], defaultdict(list), []
     for subject in sorted({t.subject for t in index.triples if isinstance(t.subject, NamedNode)}, key=str):
         anchor = local_anchor(subject.value, ontology_iri)
         if anchor is None:
@@ -284,22 +295,34 @@ def vocabulary_doc(ontology: Sequence[Triple], shapes: Sequence[Triple], *, onto
             classes.append(term_doc(render, subject, anchor, CLASS_FACTS, shape_docs.targeting(subject.value),
                                     instances=count, instances_href=browse_href(subject.value) if count else None))
         elif types & PROPERTY_TYPES:
-            properties.append(term_doc(render, subject, anchor, PROPERTY_FACTS, ()))
+            kind = next((key for key, owl_type in PROPERTY_KINDS if owl_type in types), "other_properties")
+            properties[kind].append(term_doc(render, subject, anchor, PROPERTY_FACTS, ()))
         else:
             others.append(term_doc(render, subject, anchor, OTHER_FACTS, ()))
     ontology_node = NamedNode(ontology_iri)
     header = PageBuilder(index.by_subject.get(ontology_node, []), term_names=term_names, prefixes=prefixes,
                          language=language, linker=linker)
     own = [t for t in index.by_subject.get(ontology_node, []) if t.predicate.value != RDF_TYPE]
+    groups = (("classes", classes), *((key, properties[key]) for key, _ in PROPERTY_KINDS),
+              ("other_properties", properties["other_properties"]), ("other_terms", others))
     return VocabularyDoc(
         iri=ontology_iri,
         title=header.names.of(ontology_iri, language),
         comment=render.text(ontology_node, COMMENTS),
-        header=tuple(p for group in header.groups(own) for p in group.properties if p.iri not in COMMENTS),
-        classes=tuple(sorted(classes, key=term_sort_key)),
-        properties=tuple(sorted(properties, key=term_sort_key)),
-        others=tuple(sorted(others, key=term_sort_key)),
+        header=tuple(own_iris_in_full(p, ontology_iri, replace(linker, here=""))
+                     for group in header.groups(own) for p in group.properties if p.iri not in COMMENTS),
+        groups=tuple(TermGroup(key, "terms/" + key.replace("_", "-"), tuple(sorted(terms, key=term_sort_key)))
+                     for key, terms in groups if terms),
     )
+
+
+def own_iris_in_full(prop: Property, ontology_iri: str, linker: Linker) -> Property:
+    """The ontology's own IRIs in its header (its namespace `def#`, its version IRI `def/1.0.0`) are what a
+    reader copies: shown in full, and linked as any page of the site (not as `#`, this page's top)."""
+    own = (ontology_iri + "#", ontology_iri + "/")
+    return replace(prop, values=tuple(
+        replace(value, text=value.iri, href=(linker.href(value.iri) or "").removesuffix("#") or None)
+        if value.iri and value.iri.startswith(own) else value for value in prop.values))
 
 
 def shapes_doc(shapes: Sequence[Triple], *, shapes_iri: str, term_names: Names, prefixes: Mapping[str, str],

@@ -3,6 +3,8 @@
 * `{base}def` (terms `{base}def#Term`): 303 to `/def.{html,ttl,jsonld,rdf,nt}`; the HTML is the
   documentation generated from the ontology graph, with an anchor per term; the RDF formats are
   the whole ontology graph, so `owl:imports` and Protégé get the ontology.
+* the ontology's `owl:versionIRI` (`{base}def/1.0.0`): the same 303, for it is the version published;
+  any other version is a 404 that names the current one.
 * `{base}shapes` (shapes `{base}shapes#Name`): the same for the shapes graph.
 * `{base}graph/{name}`: a short description of a named graph (its size, what the store says of it).
 * `/context.jsonld`: the JSON-LD context every JSON-LD document inlines.
@@ -22,7 +24,7 @@ from server.formats import HTML, JSON_LD
 from server.graphs import ONTOLOGY, SHAPES
 from server.i18n import reader_language
 from server.indexes import browse_path, cached, class_counts, term_names
-from server.namespaces import VOID
+from server.namespaces import OWL, VOID
 from server.negotiation import document, linker, rdf_document, respond, see_other, split_extension, variants
 from server.ontology_docs import shapes_doc, vocabulary_doc
 from server.state import app_state
@@ -46,6 +48,21 @@ def graph_document_variant(extension: str):
     if stem not in GRAPH_DOCUMENTS:  # `/def.x.html`: a dot too many
         raise NotFound(f"No document {request.path}: the vocabulary is at /def.<format>, the shapes at /shapes.<format>.")
     return document(stem, fmt, lambda: render_graph_document(GRAPH_DOCUMENTS[stem], fmt, stem))
+
+
+@vocabulary.get("/def/<path:version>")
+def ontology_version(version: str):
+    """A version IRI dereferences (a tool resolving an import of this exact version gets the ontology); this
+    server publishes one version, the current one: any other is not here, and the 404 says which is."""
+    settings = app_state().settings
+    ontology = NamedNode(settings.ontology_iri)
+    versions = [t.object.value for t in graph_triples(ONTOLOGY)
+                if t.subject == ontology and t.predicate.value == OWL + "versionIRI" and isinstance(t.object, NamedNode)]
+    if settings.ontology_iri + "/" + version in versions:
+        return see_other("/def")
+    current = f"its current version, <{versions[0]}>, which" if versions else "the ontology, which has no version IRI and"
+    raise NotFound(f"This server does not publish version {version!r} of the vocabulary: only {current} "
+                   f"answers at <{settings.ontology_iri}> (as /def.html, /def.ttl, /def.jsonld, /def.rdf and /def.nt).")
 
 
 @vocabulary.get("/graph/<name>")
