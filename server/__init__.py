@@ -66,10 +66,10 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
 
 
 # Asked once by `coopgraph serve` before gunicorn forks (preload_app), so that the dataset-wide tables these pages are built from (the
-# classes of each kind, the names of terms, the reconciliation vocabulary) are in every worker's cache from the
+# classes of each kind, the names of terms, the reconciliation vocabulary, the sitemap's entities) are in every worker's cache from the
 # start: at a million triples each costs a second, which every worker's first reader would otherwise wait for.
 # Never /sparql: its worker processes must start after the fork.
-PRIMED = (("GET", "/", None), ("GET", "/search?q=a", None),
+PRIMED = (("GET", "/", None), ("GET", "/search?q=a", None), ("GET", "/sitemap.xml", None),
           ("POST", "/reconcile", {"queries": '{"q0": {"query": "a", "properties": [{"pid": "territory", "v": "a"}]}}'}))
 
 

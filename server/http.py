@@ -49,6 +49,8 @@ def finish(response: Response, *, body: Callable[[], bytes] | None = None, vary:
     requests (it must then depend on nothing but the URL and the headers the replay keys on)."""
     state = app_state()
     response.vary.update(vary)
+    if "Accept-Language" in vary:  # the reader's remembered choice (server/i18n.py) comes before it
+        response.vary.add("Cookie")
     if alternates:
         response.headers["Link"] = alternates_link(alternates)
     variant = "|".join((

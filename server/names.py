@@ -22,6 +22,21 @@ NAMING_PREDICATES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", FOAF
 FALLBACK_LANGUAGES = ("en", "fr")
 
 
+class Name(str):
+    """A name as text, knowing its language (None when untagged or made from the IRI): a page marks a name
+    in another language than its own with `lang`, so that screen readers read it with the right voice."""
+
+    __slots__ = ("language",)
+
+    def __new__(cls, text: str, language: str | None = None):
+        name = super().__new__(cls, text)
+        name.language = language
+        return name
+
+    def __reduce__(self):
+        return Name, (str(self), self.language)
+
+
 class Names:
     """The names of resources, chosen for a reader: the reader's language, then English, then
     French, then an untagged name, then any; the predicates in NAMING_PREDICATES order within a
@@ -40,13 +55,13 @@ class Names:
     def known(self, iri: str) -> bool:
         return iri in self._names
 
-    def of(self, iri: str, language: str) -> str:
-        return self.best(iri, language) or readable_local_name(iri)
+    def of(self, iri: str, language: str) -> Name:
+        return self.best(iri, language) or Name(readable_local_name(iri))
 
-    def best(self, iri: str, language: str) -> str | None:
+    def best(self, iri: str, language: str) -> Name | None:
         names = sorted(self._names.get(iri, ()), key=lambda ranked: (ranked[0], ranked[1].value))
         literal = pick_by_language([name for _, name in names], language)
-        return literal.value if literal is not None else None
+        return Name(literal.value, literal.language or None) if literal is not None else None
 
 
 def pick_by_language(literals: Sequence[Literal], language: str) -> Literal | None:

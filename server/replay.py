@@ -11,8 +11,9 @@ It is what an HTTP cache in front of the server would do, kept deliberately narr
 * only GET (and HEAD, answered from a GET's entry) without conditional or Range headers: Flask answers
   those (304, 206) from the same views;
 * only 200 and 303 responses the view marked, whose `Vary` names nothing outside `KEYED_HEADERS`;
-* keyed by the raw request path (so `%2F` and `/` stay apart, as the views tell them apart), the query string and the
-  values of every header in `KEYED_HEADERS`, whatever the response varies on: a superset is always safe;
+* keyed by the raw request path (so `%2F` and `/` stay apart, as the views tell them apart), the query string, the
+  values of every header in `KEYED_HEADERS`, whatever the response varies on (a superset is always safe), and the
+  reader's remembered language (the one cookie a page reads: `Vary: Cookie` means that cookie here);
 * bounded in bytes (LRU); one cache per application, which holds one dataset version for its life.
 
 It is the only place finished documents are kept: the app's cache (server/cache.py) holds what they
@@ -27,10 +28,13 @@ from collections.abc import Callable, Iterable
 from cachetools import LRUCache
 
 from server.http import CONDITIONAL_HEADERS, SHAREABLE
+from server.i18n import chosen_language
 
 # The request headers any replayable response may depend on (WSGI names), and their HTTP names.
 KEYED_HEADERS = {"HTTP_ACCEPT": "accept", "HTTP_ACCEPT_LANGUAGE": "accept-language",
                  "HTTP_ACCEPT_ENCODING": "accept-encoding"}
+# What else a response may vary on: pages read one cookie only, the language choice, which the key holds.
+KEYED_VARY = (*KEYED_HEADERS.values(), "cookie")
 REPLAYED_STATUSES = ("200", "303")
 ENTRY_OVERHEAD = 500  # bytes counted for an entry's key and headers
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -93,7 +97,8 @@ class ResponseReplay:
 def _key(environ: dict) -> tuple:
     # The path as sent (some servers' RAW_URI lacks the query string), and the query string.
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
-    return (raw.partition("?")[0], environ.get("QUERY_STRING", ""), *(environ.get(name) for name in KEYED_HEADERS))
+    return (raw.partition("?")[0], environ.get("QUERY_STRING", ""), *(environ.get(name) for name in KEYED_HEADERS),
+            chosen_language(environ))
 
 
 def _replayable(headers: list[tuple[str, str]]) -> bool:
@@ -101,7 +106,7 @@ def _replayable(headers: list[tuple[str, str]]) -> bool:
         lowered = name.lower()
         if lowered == "set-cookie":
             return False
-        if lowered == "vary" and any(part.strip().lower() not in KEYED_HEADERS.values() for part in value.split(",")):
+        if lowered == "vary" and any(part.strip().lower() not in KEYED_VARY for part in value.split(",")):
             return False  # varies on something the key does not hold (or "*")
     return True
 

@@ -44,13 +44,13 @@ from pyoxigraph import Literal, NamedNode
 
 from server.atomic import replace_file
 from server.graphs import DATA
-from server.names import NAMING_PREDICATES, Names
+from server.names import NAMING_PREDICATES, Name, Names
 
 if TYPE_CHECKING:
     from server.settings import Settings
     from server.store import Store
 
-FORMAT = 3  # of the index file: a change rebuilds every index
+FORMAT = 4  # of the index file: a change rebuilds every index
 # Longest query text taken, in characters (a name is rarely a tenth of it); longer is refused by the views.
 MAX_QUERY_CHARS = 200
 DESCRIPTION_CHARS = 300  # of a description, indexed and shown
@@ -167,15 +167,18 @@ class Indexed:
     """An entity as the index knows it: its names and descriptions by reader language."""
     iri: str
     kind: str  # `agreement`, `organisation`… (the `{kind}` of `id/{kind}/…`), or "term"
-    labels: Mapping[str, str]  # its name by reader language
-    descriptions: Mapping[str, str]
+    labels: Mapping[str, Sequence[str]]  # its name for each reader language: [text, the language it is in, or ""]
+    descriptions: Mapping[str, Sequence[str]]  # the same for its description
     links: int  # how many resources link to it
 
-    def label(self, language: str) -> str:
-        return self.labels.get(language) or next(iter(self.labels.values()), self.iri)
+    def label(self, language: str) -> Name:
+        """Its name for a reader of `language`, knowing the language it is in (it may have fallen back)."""
+        text, written_in = self.labels.get(language) or next(iter(self.labels.values()), (self.iri, ""))
+        return Name(text, written_in or None)
 
-    def description(self, language: str) -> str:
-        return self.descriptions.get(language, "")
+    def description(self, language: str) -> Name:
+        text, written_in = self.descriptions.get(language) or ("", "")
+        return Name(text, written_in or None)
 
 
 @dataclass(frozen=True)
@@ -348,7 +351,8 @@ def build(store: Store, settings: Settings, path: Path, languages: Sequence[str]
             connection.executescript(SCHEMA)
             for number, iri in enumerate(ranked, start=1):
                 said = texts[iri]
-                labels = {language: names.of(iri, language) for language in languages}
+                labels = {language: [name, name.language or ""]
+                          for language in languages for name in (names.of(iri, language),)}
                 connection.execute("INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?)", (
                     number, iri, uri_kind[iri], links.get(iri, 0), json.dumps(labels, ensure_ascii=False),
                     json.dumps(_descriptions(said, languages), ensure_ascii=False)))
@@ -374,14 +378,16 @@ def build(store: Store, settings: Settings, path: Path, languages: Sequence[str]
             connection.close()
 
 
-def _descriptions(said: Iterable[tuple[str, Literal]], languages: Sequence[str]) -> dict[str, str]:
-    """The first description in each language (the reader's, else English, else French, else any)."""
+def _descriptions(said: Iterable[tuple[str, Literal]], languages: Sequence[str]) -> dict[str, list[str]]:
+    """The first description for each reader language (theirs, else English, else French, else any), each as
+    [text, the language it is in, or ""]."""
     found: dict[str, str] = {}
     for predicate, text in sorted(said, key=lambda pair: (pair[0], pair[1].value)):
         if predicate in DESCRIBING:
             found.setdefault(text.language or "", text.value[:DESCRIPTION_CHARS])
-    fallback = found.get("en") or found.get("fr") or next(iter(found.values()), "")
-    return {language: found.get(language) or fallback for language in languages if found}
+    fallback = next((language for language in ("en", "fr", *found) if found.get(language)), "")
+    return {language: [found[language], language] if found.get(language) else [found.get(fallback, ""), fallback]
+            for language in languages if found}
 
 
 __all__ = ["Hit", "Results", "SearchIndex", "build", "fold", "match_expression", "tokens", "NAMING_PREDICATES"]

@@ -68,6 +68,7 @@ def default_title() -> dict[str, str]:
     return {
         "en": "coopgraph: Franco-Chinese territorial cooperation",
         "fr": "coopgraph : coopération territoriale franco-chinoise",
+        "zh": "coopgraph：中法地方合作",
     }
 
 
@@ -77,17 +78,19 @@ def default_description() -> dict[str, str]:
               "France and China, each statement traced to the sentence of the source that supports it.",
         "fr": "Accords, acteurs, territoires, événements et chiffres de la coopération territoriale entre "
               "la France et la Chine, chaque affirmation rattachée à la phrase de la source qui l'établit.",
+        "zh": "中法地方合作的协议、参与方、地区、活动和数据，每一项陈述都追溯到来源中支持它的原句。",
     }
 
 
 def default_publisher() -> dict[str, str]:
-    return {"en": "coopgraph contributors", "fr": "contributeurs de coopgraph"}
+    return {"en": "coopgraph contributors", "fr": "contributeurs de coopgraph", "zh": "coopgraph 贡献者"}
 
 
 def default_keywords() -> dict[str, list[str]]:
     return {
         "en": ["decentralised cooperation", "France", "China", "local authorities", "agreements"],
         "fr": ["coopération décentralisée", "France", "Chine", "collectivités territoriales", "accords"],
+        "zh": ["地方合作", "法国", "中国", "地方政府", "协议"],
     }
 
 
@@ -184,16 +187,16 @@ class Settings:
     remote_timeout_s: float = setting(10.0, minimum=0.001,
                                       help="deadline of each request to the remote store, in seconds (the SPARQL "
                                            "endpoint uses `QUERY_TIMEOUT_S`)")
-    title: dict[str, str] = setting(factory=default_title, shown="en/fr titles",
+    title: dict[str, str] = setting(factory=default_title, shown="en/fr/zh titles",
                                     help="the dataset's title, a JSON object keyed by language")
-    description: dict[str, str] = setting(factory=default_description, shown="en/fr texts",
+    description: dict[str, str] = setting(factory=default_description, shown="en/fr/zh texts",
                                           help="the dataset's description (VoID/DCAT), a JSON object keyed by language")
     license: str = setting("https://creativecommons.org/licenses/by/4.0/", shown="CC BY 4.0",
                            help="the license IRI")
-    publisher: dict[str, str] = setting(factory=default_publisher, shown="en/fr names",
+    publisher: dict[str, str] = setting(factory=default_publisher, shown="en/fr/zh names",
                                         help="the publisher's name, a JSON object keyed by language")
     publisher_iri: str | None = setting(shown="none (`{base}dataset#publisher`)", help="the publisher's IRI")
-    keywords: dict[str, list[str]] = setting(factory=default_keywords, shown="en/fr keywords",
+    keywords: dict[str, list[str]] = setting(factory=default_keywords, shown="en/fr/zh keywords",
                                              help="`{\"en\": [...], \"fr\": [...]}`")
     themes: tuple[str, ...] = setting(DEFAULT_THEMES, shown="EU data themes GOVE, INTR, REGI",
                                       help="a JSON list of `dcat:theme` IRIs")

@@ -155,12 +155,12 @@ def test_the_description_says_what_dcat_and_void_ask_for(client):
     base = "http://127.0.0.1:8000/"
     assert dataset == URIRef(base + "dataset")
     for predicate in (DCTERMS.title, DCTERMS.description):
-        assert {o.language for o in graph.objects(dataset, predicate)} == {"en", "fr"}
+        assert {o.language for o in graph.objects(dataset, predicate)} == {"en", "fr", "zh"}
     assert graph.value(dataset, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert graph.value(dataset, DCTERMS.issued).datatype == XSD.date
     assert graph.value(dataset, DCTERMS.modified).datatype == XSD.dateTime
     assert graph.value(graph.value(dataset, DCTERMS.publisher), rdflib.FOAF.name) is not None
-    assert {k.language for k in graph.objects(dataset, DCAT.keyword)} == {"en", "fr"}
+    assert {k.language for k in graph.objects(dataset, DCAT.keyword)} == {"en", "fr", "zh"}
     assert len(set(graph.objects(dataset, DCAT.theme))) == 3
     assert graph.value(dataset, VOID.uriSpace) == Literal(base + "id/")
     assert graph.value(dataset, VOID.sparqlEndpoint) == URIRef(base + "sparql")

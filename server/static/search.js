@@ -82,6 +82,7 @@
         var name = document.createElement("span");
         name.className = "name";
         name.textContent = result.name;
+        if (result.lang && result.lang !== document.documentElement.lang) name.lang = result.lang; // a fallback's own voice
         option.appendChild(name);
         var kind = document.createElement("small");
         kind.className = "tag";

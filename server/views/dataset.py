@@ -17,9 +17,11 @@ from server.figures import BY_NAME as FIGURES
 from server.figures import uri_space, void_counts
 from server.formats import DOCUMENT_FORMATS, HTML, TURTLE, format_for_extension, preferring
 from server.http import finish
+from server.i18n import reader_language
 from server.names import short_name
 from server.negotiation import document, negotiate, respond, see_other, variants
 from server.state import app_state
+from server.structured_data import dataset_script
 from server.void import HOLDS, NOT_DUMPED, PREFIXES, description_context, distributions
 
 dataset = Blueprint("dataset", __name__)
@@ -47,7 +49,8 @@ def dataset_document(extension: str):
         settings = app_state().settings
         return render_template("dataset.html", published=published, short=lambda iri: short_name(iri, prefixes),
                                uri_space=uri_space(settings), not_dumped=NOT_DUMPED, figures=FIGURES,
-                               void_counts=void_counts(settings), **_page_context()).encode()
+                               void_counts=void_counts(settings), **_page_context(),
+                               structured_data=dataset_script(app_state(), reader_language())).encode()
 
     # A document URL with an extension is that format whatever Accept says: no Vary on it.
     return document("/dataset", fmt, build, vary=(), tag=published.tag, last_modified=published.last_modified)

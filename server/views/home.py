@@ -12,10 +12,14 @@ from server.figures import INSTANCES
 from server.formats import DOCUMENT_FORMATS, HTML
 from server.i18n import reader_language, same_page_with
 from server.indexes import class_counts, class_from_name, class_tree, featured_classes, instances_of, term_names
+from server.names import Name
 from server.negotiation import document, linker
+from server.plurals import class_count_phrases
 from server.request_args import page_number
 from server.state import app_state
 from server.store import QueryFiles
+from server.structured_data import dataset_script
+from server.ui_text import UI_TEXT
 
 home = Blueprint("home", __name__)
 
@@ -25,7 +29,9 @@ EXAMPLES_SHOWN = 3
 
 @home.get("/")
 def index():
-    return page(render_home)
+    # Its JSON-LD lists the pinned build's dumps: tagged with that build, as /dataset is.
+    published = app_state().published
+    return page(render_home, tag=published.tag, last_modified=published.last_modified)
 
 
 @home.get("/browse/")
@@ -35,8 +41,9 @@ def browse():
 
     def build() -> str:
         state, language = app_state(), reader_language()
-        return render_template("browse.html", classes=class_tree(state, language, linker()),
-                               featured=featured_classes(state, language, linker()), figures=FIGURES)
+        featured = featured_classes(state, language, linker())
+        return render_template("browse.html", classes=class_tree(state, language, linker()), featured=featured,
+                               counted=class_count_phrases(state, featured, language), figures=FIGURES)
     return page(build)
 
 
@@ -60,9 +67,9 @@ def healthz():
                    version=state.dataset.version)
 
 
-def page(build):
+def page(build, **finishing):
     """An HTML page of this site (no other format), built unless the client's copy is current."""
-    return document(request.path, HTML, lambda: build().encode(), formats=(HTML,))
+    return document(request.path, HTML, lambda: build().encode(), formats=(HTML,), **finishing)
 
 
 def class_page(class_iri: str):
@@ -99,7 +106,10 @@ def render_home() -> str:
     featured = featured_classes(state, language, linker())
     # One entity to try the formats on: the first, by name, of the first kind shown.
     sample = next((instances_of(state, entry.iri, language)[0] for entry in featured), None)
-    examples = [("How many instances does each class have?", QueryFiles()[INSTANCES.query]),
-                *((example.question, example.query) for example in list(state.examples.values())[:EXAMPLES_SHOWN])]
+    examples = [(Name(UI_TEXT[language]["example_instances_question"], language), QueryFiles()[INSTANCES.query]),
+                *((example.asked_in(language), example.query)
+                  for example in list(state.examples.values())[:EXAMPLES_SHOWN])]
     return render_template("home.html", facts=facts, figures=FIGURES, graphs=graphs, featured=featured, sample=sample,
-                           formats=DOCUMENT_FORMATS, examples=examples)
+                           counted=class_count_phrases(state, featured, language),
+                           formats=DOCUMENT_FORMATS, examples=examples,
+                           structured_data=dataset_script(state, language))

@@ -31,8 +31,9 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from server.formats import HTML, JSON, SEARCH_RESULTS, offered
 from server.http import finish
-from server.i18n import LANGUAGE_PARAMETER, LANGUAGES, reader_language
+from server.i18n import LANGUAGE_PARAMETER, LANGUAGES, reader_language, switch_url
 from server.indexes import browse_path, class_from_name, featured_classes, term_names
+from server.names import Name
 from server.negotiation import FORMAT_PARAMETER, linker, negotiate
 from server.request_args import echo, page_number
 from server.search import MAX_QUERY_CHARS, TERM_KIND, Hit, Results, SearchIndex, fold, match_expression, tokens
@@ -125,8 +126,9 @@ def suggest():
         links = linker()
         hits = app_state().search.search(text, limit=SUGGESTIONS, counted=False).hits if text else ()
         return dumps({"query": text, "results": [
-            {"id": hit.iri, "name": hit.label(language), "kind": hit.kind, "matched": hit.matched,
-             "also": also(hit, hit.label(language), text), "url": links.href(hit.iri)} for hit in hits]})
+            {"id": hit.iri, "name": name, "lang": name.language or "", "kind": hit.kind, "matched": hit.matched,
+             "also": also(hit, name, text), "url": links.href(hit.iri)}
+            for hit in hits for name in (hit.label(language),)]})
     return finish(response, body=build, vary=("Accept-Language",))
 
 
@@ -232,7 +234,7 @@ def shown(hit: Hit, language: str, text: str, kind_labels, links) -> Shown:
     name = hit.label(language)
     description = hit.description(language)
     if len(description) > DESCRIPTION_SHOWN:
-        description = description[:DESCRIPTION_SHOWN].rsplit(" ", 1)[0] + "…"
+        description = Name(description[:DESCRIPTION_SHOWN].rsplit(" ", 1)[0] + "…", description.language)
     return Shown(hit.iri, name, hit.kind, kind_labels.get(hit.kind, hit.kind), links.href(hit.iri),
                  also(hit, name, text), description)
 
@@ -280,8 +282,8 @@ def results_page(asked: Asked, results: Results, pages: int, language: str) -> b
         # The box in the header (base.html) holds this search, filters included.
         search_query=asked.text, search_hidden=hidden,
         # Links to this page in other languages keep every parameter, repeated ones included.
-        language_links=[(code, UI_TEXT[code]["language_name"], search_url(asked, asked.page, language=code))
-                        for code in LANGUAGES],
+        language_links=[(code, UI_TEXT[code]["language_name"],
+                         switch_url(code, search_url(asked, asked.page, language=code))) for code in LANGUAGES],
     ).encode()
 
 
