@@ -155,6 +155,10 @@ def test_results_name_iris_in_the_readers_language_and_fit_the_page(browser, liv
             scrolls = box.evaluate("box => box.scrollWidth > box.clientWidth")
             assert scrolls == (width < 400), f"at {width} px the table {'does not scroll' if width < 400 else 'scrolls'}"
             assert box.get_attribute("tabindex") == "0"  # its scrolling reachable by keyboard
+            # YASR's own words are in the page's language too.
+            expect(page.locator(".yasr_response_chip")).to_contain_text("条结果")
+            expect(page.locator(".yasr_btn.select_table")).to_contain_text("表格")
+            assert page.locator(".yasr_btn.select_response").get_attribute("aria-label") == "结果显示方式：原始响应"
             assert not page.errors and not page.elsewhere, (page.errors, page.elsewhere)
         finally:
             page.close()

@@ -223,6 +223,29 @@
     root.querySelectorAll("th").forEach(function (cell) {
       if (!cell.textContent.trim()) { cell.textContent = "#"; cell.title = words.row; }
     });
+    // YASR writes its buttons and its count of results in English: the page's language instead.
+    [["table", words.view_table], ["response", words.view_response]].forEach(function (view) {
+      root.querySelectorAll(".yasr_btn.select_" + view[0]).forEach(function (button) {
+        var label = button.querySelector("span");
+        if (label) label.textContent = view[1];
+        button.title = view[1];
+        button.setAttribute("aria-label", words.show_view.replace("{view}", view[1]));
+      });
+    });
+    root.querySelectorAll(".yasr_downloadIcon").forEach(function (button) {
+      button.title = words.download;
+      button.setAttribute("aria-label", words.download);
+    });
+    var chip = root.querySelector(".yasr_response_chip");
+    var results = yasr.results;
+    if (chip && results && !results.hasError()) {
+      var bindings = results.getBindings ? results.getBindings() : null;
+      var said = [];
+      if (bindings) said.push(bindings.length === 1 ? words.result_one : words.results.replace("{count}", bindings.length.toLocaleString(document.documentElement.lang)));
+      var time = results.getResponseTime ? results.getResponseTime() : null;
+      if (time) said.push(words.in_seconds.replace("{seconds}", (time / 1000).toLocaleString(document.documentElement.lang)));
+      if (said.length) chip.textContent = said.join(" ");
+    }
     // Wide results scroll in their own box, which the keyboard can reach.
     root.querySelectorAll(".dataTables_wrapper, .dt-container").forEach(function (box) {
       box.classList.add("results-scroll");
