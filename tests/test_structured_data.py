@@ -230,6 +230,15 @@ def test_every_page_has_a_meta_description_in_its_language_and_the_favicon(live_
     for path in ("browse/", "dataset.html", "sparql", "def.html", "search?q=zhejiang"):
         text, _ = meta_description(get(live_server, path))
         assert len(text) > 20
+    # Pages of their own kind say what they are, not the dataset's sentence again.
+    dataset_sentence, _ = meta_description(get(live_server, "?lang=fr"))
+    said = {}
+    for path in ("browse/", "browse/cg:Agreement", "sparql", "def.html", "shapes.html", "search?q=zhejiang", "dumps/",
+                 "sources/idf-zhejiang-agreement-signature-2018.html"):
+        text, lang = meta_description(get(live_server, path + ("&" if "?" in path else "?") + "lang=fr"))
+        assert lang == "fr" and text != dataset_sentence and len(text) > 20, (path, text)
+        said[path] = text
+    assert len(set(said.values())) == len(said), "each page type has its own description"
     for path in ("", "browse/", "doc/territory/zhejiang.html"):
         icons = lxml.html.fromstring(get(live_server, path).content).xpath('//head/link[@rel="icon"]/@href')
         assert len(icons) == 1
