@@ -11,10 +11,8 @@ from playwright.sync_api import expect, sync_playwright
 from conftest import PROJECT_ROOT
 from server.settings import Settings
 from server.store import MemoryStore
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = "/tmp/coopgraph-e2e-agreement.png"
 
 

@@ -22,13 +22,11 @@ from conftest import PROJECT_ROOT
 from server import create_app
 from server.settings import Settings
 from server.views.search import MAX_Q_BYTES, PAGE_SIZE, SUGGESTIONS
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 BASE = "http://127.0.0.1:8000/"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON_ACCEPT = {"Accept": "application/json"}
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT = 30
 
 
