@@ -3,11 +3,12 @@
 Servers, started one at a time (the machine has two cores: running them together would measure their
 fight for the CPU), each on the same generated data with the same IRIs:
 
-* coopgraph-memory, coopgraph-disk, coopgraph-remote (`coopgraph serve`, gunicorn, 2 workers × 4 threads);
+* coopgraph-memory, coopgraph-disk, coopgraph-remote (`coopgraph serve`: Granian, 2 workers × 12 threads);
+* coopgraph-gunicorn: the memory store under `--web-server gunicorn` (gthread, same workers and threads);
 * oxigraph-memory, oxigraph-disk: raw `oxigraph serve` on the data and ontology as its default graph;
 * rdflib-endpoint: rdflib behind FastAPI/uvicorn, as its CLI serves it;
-* hello: a bare Flask route under the same gunicorn settings, answering as many bytes as coopgraph did
-  for the same request: the ceiling of the Python tier.
+* hello, hello-gunicorn: a bare Flask route under the same Granian (gunicorn) settings, answering as many
+  bytes as coopgraph did for the same request: the ceiling of the Python tier under each server.
 
 Workloads: the queries in bench/queries/*.rq (GET /sparql?query=…, relative IRIs resolved by a BASE
 line), and entity documents as Turtle, JSON-LD and HTML (for the SPARQL servers, the equivalent
@@ -52,7 +53,10 @@ BIN = Path(sys.executable).parent
 BASE_IRI = "http://127.0.0.1:8000/"  # the same IRIs on every server, whatever port it listens on
 ENTITY = "agreement/agreement-7"
 CONCURRENCIES = (1, 8)
-GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "12", "--preload"]  # as coopgraph serve
+# As `coopgraph serve` runs each (server/serving.py).
+GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "12", "--preload"]
+GRANIAN_SETTINGS = ["--interface", "wsgi", "--workers", "2", "--blocking-threads", "12", "--backpressure", "12",
+                    "--respawn-failed-workers"]
 
 # name -> (media type asked for, document extension); the SPARQL peers answer a CONSTRUCT instead.
 ENTITY_FORMATS = {"entity-ttl": ("text/turtle", "ttl"), "entity-jsonld": ("application/ld+json", "jsonld"),
@@ -386,6 +390,8 @@ def servers(preparation: Preparation, workdir: Path) -> dict[str, Server]:
         "coopgraph-disk": Server("coopgraph-disk", "coopgraph",
                                  [*coopgraph, "--store", "disk", "--store-path", str(workdir / "store")], "/healthz"),
         "coopgraph-remote": Server("coopgraph-remote", "coopgraph", [*coopgraph, "--store", "remote"], "/healthz"),
+        "coopgraph-gunicorn": Server("coopgraph-gunicorn", "coopgraph", [*coopgraph, "--web-server", "gunicorn"],
+                                     "/healthz"),
         "oxigraph-memory": Server("oxigraph-memory", "sparql", [oxigraph, "serve", "--bind", "127.0.0.1:{port}"],
                                   "/query?query=ASK%7B%7D", "/query"),
         "oxigraph-disk": Server("oxigraph-disk", "sparql", [oxigraph, "serve-read-only", "--location",
@@ -394,8 +400,10 @@ def servers(preparation: Preparation, workdir: Path) -> dict[str, Server]:
         "rdflib-endpoint": Server("rdflib-endpoint", "sparql", [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1",
                                                                 "--port", "{port}", str(preparation.knowledge_graph)],
                                   "/?query=ASK%7B%7D", "/"),
-        "hello": Server("hello", "hello", [str(BIN / "gunicorn"), *GUNICORN_SETTINGS, "--access-logfile", "-", "--bind", "127.0.0.1:{port}",
-                                           "bench.hello:app"], "/bytes/1"),
+        "hello": Server("hello", "hello", [str(BIN / "granian"), *GRANIAN_SETTINGS, "--access-log", "--host", "127.0.0.1",
+                                           "--port", "{port}", "bench.hello:app"], "/bytes/1"),
+        "hello-gunicorn": Server("hello-gunicorn", "hello", [str(BIN / "gunicorn"), *GUNICORN_SETTINGS, "--access-logfile", "-",
+                                                             "--bind", "127.0.0.1:{port}", "bench.hello:app"], "/bytes/1"),
     }
 
 
@@ -476,9 +484,11 @@ def machine() -> dict:
 
 # --- the tables ---------------------------------------------------------------------------------------
 
-COOPGRAPH = ("coopgraph-memory", "coopgraph-disk", "coopgraph-remote")
+COOPGRAPH = ("coopgraph-memory", "coopgraph-disk", "coopgraph-remote", "coopgraph-gunicorn")
+# The bare route under the same web server as each coopgraph server.
+HELLO_FOR = {"coopgraph-gunicorn": "hello-gunicorn"}
 PEER_FOR_STORE = {"coopgraph-memory": "oxigraph-memory", "coopgraph-disk": "oxigraph-disk",
-                  "coopgraph-remote": "oxigraph-disk"}
+                  "coopgraph-remote": "oxigraph-disk", "coopgraph-gunicorn": "oxigraph-memory"}
 
 
 def _rate(report, server, workload, concurrency) -> float | None:
@@ -550,7 +560,7 @@ def tables(report: dict) -> str:
                     continue
                 lines.append(f"| {workload} | {kind} | {concurrency} | {server} | "
                              f"{_ratio(mine, _rate(report, PEER_FOR_STORE[server], workload, concurrency))} | "
-                             f"{_ratio(mine, _rate(report, 'hello', workload, concurrency))} | "
+                             f"{_ratio(mine, _rate(report, HELLO_FOR.get(server, 'hello'), workload, concurrency))} | "
                              f"{_ratio(mine, _rate(report, 'rdflib-endpoint', workload, concurrency))} |")
     lines += ["", "## Start-up, memory, load and dumps", "", "| server | start-up (s) | peak memory (PSS), all processes (MB) |",
               "|---|---|---|"]

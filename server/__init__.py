@@ -15,6 +15,7 @@ from server.formats import COMPRESSED_MEDIA_TYPES
 from server.i18n import LANGUAGES, page_context, reader_language
 from server.negotiation import linker
 from server.replay import ResponseReplay
+from server.request_line import RequestTargetLimit
 from server.search import SearchIndex
 from server.settings import Settings
 from server.sparql.check import READ_ONLY
@@ -42,11 +43,11 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
         settings=settings,
         dataset=dataset,
         published=publish(dataset, settings.dumps_dir),
-        # Worker processes start in the process that first runs a query: each gunicorn worker, after the fork.
+        # Worker processes start in the process that first runs a query: each web worker, after the fork.
         queries=query_executor(runner),
         examples=read_examples(settings.examples_dir),
         search=SearchIndex.for_dataset(dataset.store, settings, dataset.version, LANGUAGES),
-        cache=ModelCache(),
+        cache=ModelCache(megabytes(settings.model_cache_mb)),
     )
     # send_wildcard: answer "*" itself rather than echo each Origin (the data is public, no credentials).
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False)
@@ -60,12 +61,14 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
     register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    # Outermost: a replayed response skips Flask, CORS and gzip, having been through them once.
-    app.wsgi_app = ResponseReplay(app.wsgi_app)
+    # A replayed response skips Flask, CORS and gzip, having been through them once.
+    app.wsgi_app = ResponseReplay(app.wsgi_app, megabytes(settings.replay_cache_mb))
+    # Outermost: what every web server must refuse alike, the app refuses itself.
+    app.wsgi_app = RequestTargetLimit(app.wsgi_app, settings.max_request_target_bytes)
     return app
 
 
-# Asked once by `coopgraph serve` before gunicorn forks (preload_app), so that the dataset-wide tables these pages are built from (the
+# Asked once by `coopgraph serve` before the web server forks its workers, so that the dataset-wide tables these pages are built from (the
 # classes of each kind, the names of terms, the reconciliation vocabulary, the sitemap's entities) are in every worker's cache from the
 # start: at a million triples each costs a second, which every worker's first reader would otherwise wait for.
 # Never /sparql: its worker processes must start after the fork.
@@ -78,6 +81,10 @@ def prime(app: Flask) -> None:
     client = app.test_client()
     for method, path, form in PRIMED:
         client.open(path, method=method, data=form, headers={"Accept": "text/html"})
+
+
+def megabytes(size: float) -> int:
+    return int(size * 1024 * 1024)
 
 
 def refuse_updates():

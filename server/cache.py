@@ -17,8 +17,6 @@ from cachetools import LRUCache
 T = TypeVar("T")
 
 
-# A bound on memory rather than on entries: the vocabulary's triples weigh a hundred entities'.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
 def approximate_size(value) -> int:
@@ -33,7 +31,9 @@ def approximate_size(value) -> int:
 
 
 class ModelCache:
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
+    # Bounded by memory rather than by entries (the `model_cache_mb` setting): the vocabulary's triples
+    # weigh a hundred entities'.
+    def __init__(self, max_bytes: int):
         self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=approximate_size)
         self._lock = threading.Lock()
 

@@ -9,20 +9,18 @@ Exit codes: 0 success, 1 the data violates the shapes, 2 a file or setting is un
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import socket
 import sys
 from pathlib import Path
 
 import click
-from gunicorn.app.base import BaseApplication
 from tqdm import tqdm
 
 from server import create_app, prime
 from server.content import SourceError
 from server.dataset import Dataset
 from server.dumps import build_dumps, ensure_dumps
+from server.serving import WEB_SERVERS, CannotListen, listen
 from server.settings import (BUILD, LOAD, SERVE, SETTINGS, VALIDATE, Settings, SettingsError, limits_table,
                              markdown_table)
 from server.store import BACKENDS, MemoryStore, StoreError, StoreNotLoaded, StoreUnavailable
@@ -30,7 +28,6 @@ from server.store.load import load
 from server.validation import ValidationFailed, validate
 
 EXIT_VIOLATIONS, EXIT_UNUSABLE = 1, 2
-LISTEN_BACKLOG = 2048  # gunicorn's default
 
 
 def setting_flags(command_name: str):
@@ -151,9 +148,12 @@ def load_command(**flags):
 @main.command(SERVE)
 @setting_flags(SERVE)
 def serve_command(**flags):
-    """Serve the dataset with gunicorn. Without --base-iri, IRIs are http://HOST:PORT/."""
+    """Serve the dataset with Granian or gunicorn (--web-server). Without --base-iri, IRIs are http://HOST:PORT/."""
     settings = settings_from(**flags)
-    listener = listen(settings)  # first: nothing is built for a port that cannot be served
+    try:
+        listener = listen(settings)  # first: nothing is built for a port that cannot be served
+    except CannotListen as error:
+        fail(str(error))
     with unusable_is_exit_2():
         dataset = Dataset.load(settings)
         if settings.validate_on_start:  # only validated data is dumped
@@ -163,7 +163,7 @@ def serve_command(**flags):
         prime(app)  # before the fork: every worker starts with what its first pages need
     click.echo(f"coopgraph: serving {settings.base_iri} (version {dataset.version}) "
                f"on {settings.host}:{settings.port}", err=True)
-    GunicornServer(app, settings, listener).run()
+    WEB_SERVERS[settings.web_server](app, settings, listener).run()
 
 
 @main.command("settings")
@@ -177,57 +177,6 @@ def settings_command(markdown, limits):
     for row in SETTINGS:
         flag = f" ({row.metadata['flag']})" if row.metadata["flag"] else ""
         click.echo(f"COOPGRAPH_{row.name.upper()}{flag}: {row.metadata['help']}".replace("`", ""))
-
-
-def listen(settings: Settings) -> socket.socket:
-    """A socket listening on the settings' host and port, for gunicorn to serve on; exits 2 when it cannot."""
-    where = f"{settings.host}:{settings.port}"
-    try:
-        family, kind, protocol, _, address = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM,
-                                                                 flags=socket.AI_PASSIVE)[0]
-    except (socket.gaierror, UnicodeError) as error:
-        fail(f"cannot listen on {where}: the host is unknown ({error})")
-    listener = socket.socket(family, kind, protocol)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind(address)
-        listener.listen(LISTEN_BACKLOG)
-    except OSError as error:
-        listener.close()
-        if error.errno == errno.EADDRINUSE:
-            fail(f"cannot listen on {where}: the port is in use (another server?); choose another with --port")
-        fail(f"cannot listen on {where}: {error.strerror or error}")
-    return listener
-
-
-class GunicornServer(BaseApplication):
-    """Runs an already built app in gunicorn on an already bound socket, so the store is loaded once,
-    before forking, and shared copy-on-write by the workers (preload_app)."""
-
-    def __init__(self, app, settings: Settings, listener: socket.socket):
-        self.application = app
-        self.listener = listener  # referenced: its descriptor is what gunicorn serves on
-        self.options = {
-            "bind": f"fd://{listener.fileno()}",
-            "workers": settings.workers,
-            # Threads keep a worker responsive while another request waits on a slow query.
-            "worker_class": "gthread",
-            "threads": settings.threads,
-            "preload_app": True,
-            "accesslog": "-",
-            # No gunicornc control socket: it lives at one fixed path per user, so two
-            # servers (tests, a dev server) would fight over it.
-            "control_socket_disable": True,
-        }
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            if key in self.cfg.settings:  # older gunicorns lack control_socket_disable
-                self.cfg.set(key, value)
-
-    def load(self):
-        return self.application
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ It is what an HTTP cache in front of the server would do, kept deliberately narr
 * only GET (and HEAD, answered from a GET's entry) without conditional or Range headers: Flask answers
   those (304, 206) from the same views;
 * only 200 and 303 responses the view marked, whose `Vary` names nothing outside `KEYED_HEADERS`;
-* keyed by the raw request path (so `%2F` and `/` stay apart, as the views tell them apart), the query string, the
+* keyed by the decoded request path (all any view reads: server/request_line.py), the query string, the
   values of every header in `KEYED_HEADERS`, whatever the response varies on (a superset is always safe), and the
   reader's remembered language (the one cookie a page reads: `Vary: Cookie` means that cookie here);
 * bounded in bytes (LRU); one cache per application, which holds one dataset version for its life.
@@ -37,7 +37,6 @@ KEYED_HEADERS = {"HTTP_ACCEPT": "accept", "HTTP_ACCEPT_LANGUAGE": "accept-langua
 KEYED_VARY = (*KEYED_HEADERS.values(), "cookie")
 REPLAYED_STATUSES = ("200", "303")
 ENTRY_OVERHEAD = 500  # bytes counted for an entry's key and headers
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -45,7 +44,7 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 class ResponseReplay:
     """WSGI middleware replaying the finished responses views mark shareable (see the module's doc)."""
 
-    def __init__(self, app: WsgiApp, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, app: WsgiApp, max_bytes: int):
         self.app = app
         self._entries: LRUCache = LRUCache(maxsize=max_bytes, getsizeof=_entry_size)
         self._lock = threading.Lock()
@@ -95,9 +94,8 @@ class ResponseReplay:
 
 
 def _key(environ: dict) -> tuple:
-    # The path as sent (some servers' RAW_URI lacks the query string), and the query string.
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
-    return (raw.partition("?")[0], environ.get("QUERY_STRING", ""), *(environ.get(name) for name in KEYED_HEADERS),
+    # The decoded path, as the views read it (server/request_line.py), and the query string.
+    return (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), *(environ.get(name) for name in KEYED_HEADERS),
             chosen_language(environ))
 
 

@@ -126,7 +126,14 @@ class Settings:
     port: int = setting(8000, flag="--port", commands=EVERY_COMMAND, minimum=1, maximum=65535,
                         help="where `serve` listens, and the default base IRI's port: every command reads it, "
                              "so `build` and `load` make what a `serve` on that port serves")
-    workers: int = setting(2, flag="--workers", commands=(SERVE,), minimum=1, help="gunicorn worker processes")
+    web_server: str = setting("granian", flag="--web-server", commands=(SERVE,),
+                              help="the HTTP server `serve` runs the app in: `granian` (Rust, the fastest) or "
+                                   "`gunicorn` (threads); both fork their workers from one loaded app (server/serving.py)")
+    workers: int = setting(2, flag="--workers", commands=(SERVE,), minimum=1, help="web worker processes")
+    max_request_target_bytes: int = setting(
+        4094, minimum=64, maximum=8000,
+        help="longest request target (path and query string, percent-encoded) a server answers; longer ones get a 414 "
+             "(POST long SPARQL queries)")
     validate_on_start: bool = setting(True, flag="--no-validate", commands=(LOAD, SERVE),
                                       help="validate before loading or serving; violations stop it "
                                            "(`--no-validate` skips it, and `serve` then builds no dumps)")
@@ -161,8 +168,14 @@ class Settings:
                                               "holding all but one) waits this long at most, then gets a 503 with "
                                               "Retry-After; so do queries beyond twice as many waiting."))
     threads: int = setting(12, flag="--threads", commands=(SERVE,), minimum=1,
-                           help="threads per gunicorn worker; SPARQL takes at most 3 × `QUERY_WORKERS` of them "
+                           help="threads per web worker; SPARQL takes at most 3 × `QUERY_WORKERS` of them "
                                 "(running and waiting), and at least 2 must remain for pages")
+    replay_cache_mb: float = setting(64.0, minimum=0.0,
+                                     help="finished responses each web worker keeps to send again (server/replay.py), "
+                                          "in MB; with `MODEL_CACHE_MB`, what bounds a worker's growth")
+    model_cache_mb: float = setting(64.0, minimum=0.0,
+                                    help="what each web worker keeps of what pages are built from (descriptions, "
+                                         "indexes: server/cache.py), in MB")
     store: str = setting("memory", flag="--store", commands=STORE_COMMANDS,
                          help="where the triples live: `memory` (read from the content folders at start), "
                               "`disk` or `remote` (what `coopgraph load` filled)")
@@ -227,6 +240,7 @@ class Settings:
                                 f"{3 * self.query_workers + 2}, so that SPARQL never takes the threads pages need")
         _check_base_iri(self.base_iri)
         _check_store(self)
+        _check_web_server(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides) -> Settings:
@@ -382,6 +396,13 @@ def _is_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"\s", url)
+
+
+def _check_web_server(settings: Settings) -> None:
+    from server.serving import WEB_SERVERS  # the registry of servers, which reads settings itself
+
+    if settings.web_server not in WEB_SERVERS:
+        raise SettingsError(f"web_server {settings.web_server!r} must be one of {', '.join(WEB_SERVERS)}")
 
 
 def _check_store(settings: Settings) -> None:

@@ -6,7 +6,7 @@
 * `settings`: make_settings("valid"); choose another root with
   `@pytest.mark.parametrize("settings", ["project"], indirect=True)`.
 * `app`, `client`: the Flask app built from `settings`, and its test client.
-* `live_server`: a real `coopgraph serve` (gunicorn) on a free port, serving the
+* `live_server`: a real `coopgraph serve` (Granian, the default web server) on a free port, serving the
   real project folders, shared by the whole session: `.url`, `.base_iri`, `.backend`.
   Tests marked `@pytest.mark.every_backend` run once per store backend (memory,
   disk, remote: see tests/backends.py); the others on the memory store.
@@ -88,6 +88,7 @@ class LiveServer:
     base_iri: str
     log: Path  # the server's stdout and stderr
     backend: str = "memory"  # the store it serves from
+    pid: int = 0  # the server's main process (its process group holds every worker)
 
 
 def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None, startup_timeout: float = 120,
@@ -106,7 +107,7 @@ def start_server(root: Path, *extra_args: str, env: dict[str, str] | None = None
         )
     try:
         _wait_until_healthy(process, url, Path(log.name), startup_timeout)
-        yield LiveServer(url=url, base_iri=url, log=Path(log.name), backend=backend)
+        yield LiveServer(url=url, base_iri=url, log=Path(log.name), backend=backend, pid=process.pid)
     finally:
         _stop(process)
 
@@ -129,7 +130,7 @@ def _wait_until_healthy(process, url: str, log: Path, timeout: float) -> None:
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGTERM)  # gunicorn shuts its workers down gracefully
+    os.killpg(process.pid, signal.SIGTERM)  # the web server shuts its workers down gracefully
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:

@@ -3,7 +3,7 @@
 Two caches could break that rule: the replay of finished responses (server/replay.py) and the app's
 cache of what pages are built from (server/cache.py). For every page type, a first request carrying a
 parameter nobody declared (and a language choice) must leave nothing of itself in what the next,
-plain request of the same page gets: neither in-process (Werkzeug) nor behind gunicorn (RAW_URI).
+plain request of the same page gets: neither in-process (Werkzeug) nor behind a real web server.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def test_a_request_with_junk_parameters_leaves_nothing_for_the_next_visitor_in_p
 
 @pytest.mark.parametrize("path", ["/", "/browse/cg:Agreement", "/doc/agreement/idf-zhejiang-2018.html", "/def.html",
                                   "/dataset.html", "/dumps/", "/id/agreement/idf-zhejiang-2018", "/sparql"])
-def test_the_same_behind_gunicorn(live_server, path):
+def test_the_same_behind_a_web_server(live_server, path):
     session = requests.Session()
     session.get(live_server.url + with_junk(path).lstrip("/"), headers=BROWSER, timeout=TIMEOUT,
                 allow_redirects=False)

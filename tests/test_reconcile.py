@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from jsonschema import Draft7Validator
@@ -367,8 +368,12 @@ def test_the_preview_is_small_escaped_and_frameable(client):
     (json.dumps({"q": {"query": "x", "properties": "territory"}}), 400, "properties must be a list"),
 ])
 def test_bad_queries_are_refused_with_a_message(client, queries, status, says):
+    too_long = len("/reconcile?" + urlencode({"queries": queries})) > Settings().max_request_target_bytes
     for response in (client.post("/reconcile", data={"queries": queries}),
                      client.get("/reconcile", query_string={"queries": queries})):
+        if too_long and response.request.method == "GET":  # as every web server would refuse it
+            assert response.status_code == 414 and "POST" in response.get_data(as_text=True)
+            continue
         assert response.status_code == status, response.get_data(as_text=True)
         assert says in response.get_data(as_text=True)
         assert response.headers["Access-Control-Allow-Origin"] == "*"

@@ -292,7 +292,7 @@ BAD = [
     ("/search?q=x&page=1.5", 400, "page must be a whole number from 1"),
     ("/search?q=x&page=%C2%B2", 400, "page must be a whole number from 1"),
     ("/search?q=zhej&page=3", 404, "page 3 does not exist"),
-    ("/search?q=zhej&page=" + "9" * 5000, 404, "does not exist"),
+    ("/search?q=zhej&page=" + "9" * 4000, 404, "does not exist"),
     ("/search?page=2", 404, "page 2 does not exist"),
     ("/suggest?q=" + "a" * (MAX_Q_BYTES + 1), 400, "bytes long"),
     ("/suggest?q=a%00b", 400, "control character U+0000"),
@@ -374,7 +374,7 @@ def test_near_matches_only_for_entity_paths_and_escaped(client):
     assert "near-matches" not in client.get("/id/territory/pekin", headers={"Accept": "*/*"}).get_data(as_text=True)
     page = html(client, "/id/territory/%3Cscript%3Ealert(1)%3C%2Fscript%3E", 404)
     assert "<script>alert" not in page
-    assert html(client, "/id/" + "a" * 5000, 404)
+    assert html(client, "/id/" + "a" * 4000, 404)
 
 
 # --- a real server on every backend ------------------------------------------------------------------------------

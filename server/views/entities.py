@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from werkzeug.exceptions import NotFound
 
 from server.entity_page import PageBuilder, context, describe, restated
@@ -48,8 +48,7 @@ def entity_document(path: str):
 
 def entity_iri(path: str) -> str:
     """The IRI a path under /id/ names; a 404 for a path no entity could have."""
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
-    if not ENTITY_PATH.fullmatch(path) or "%2f" in raw.lower():
+    if not ENTITY_PATH.fullmatch(path):
         raise NotFound("Entity paths are words of ASCII letters, digits, '-', '_' or '~' separated by "
                        f"single slashes, like /id/agreement/some-slug; {path!r} is not one.")
     return f"{app_state().settings.base_iri}id/{path}"
