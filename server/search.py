@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from server.settings import Settings
     from server.store import Store
 
-FORMAT = 4  # of the index file: a change rebuilds every index
+FORMAT = 5  # of the index file: a change rebuilds every index
 # Longest query text taken, in characters (a name is rarely a tenth of it); longer is refused by the views.
 MAX_QUERY_CHARS = 200
 DESCRIPTION_CHARS = 300  # of a description, indexed and shown
@@ -75,7 +75,15 @@ CREATE INDEX types_entity ON types (entity, class);
 CREATE VIRTUAL TABLE words USING fts5(heads, names, about, kind, tokenize='unicode61', prefix='1 2 3',
                                       detail='column');
 CREATE INDEX entities_kind ON entities (kind);
+CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
+# FTS5 answers a prefix longer than its prefix indexes (`prefix='1 2 3'`) by merging the whole document lists of
+# every word it begins, tens of thousands of entries for "organisation*" at a million triples, before any AND
+# narrows them: about a millisecond per term. Such a prefix is looked up in `terms` (every indexed word) and
+# asked as the few words it begins, which FTS5 intersects by seeking: 30 times faster. A prefix beginning more
+# words than this stays a prefix.
+EXPANDED_PREFIX_WORDS = 16
+INDEXED_PREFIX_CHARS = 3
 
 
 def fold(text: str) -> str:
@@ -229,8 +237,8 @@ class SearchIndex:
         the kinds, and any of the classes); `per_kind` counts every kind, whatever `kinds` says (not
         counted, and `total` only as far as this page, unless `counted`: autocomplete needs no counts)."""
         folded = fold(query[:MAX_QUERY_CHARS])
-        terms = match_terms(folded)
-        if not terms:
+        terms = [self._expanded(term) for term in match_terms(folded)]
+        if not terms or None in terms:  # nothing to match, or a word no indexed word begins with
             return Results(query, (), 0, {})
         connection = self._connection()
         kinds, classes = sorted(set(kinds)), sorted(set(classes))
@@ -270,6 +278,21 @@ class SearchIndex:
                     if (count := self._count(f"({any_column}) AND kind : {_token(kind)}", by_class, classes))}
         total = sum(count for kind, count in per_kind.items() if not kinds or kind in kinds)
         return Results(query, hits, total, per_kind)
+
+    def _expanded(self, term: str) -> str | None:
+        """A prefix term (`"organ"*`) as the words it begins (`("organisation" OR "organisations")`) when they
+        are few, else as it is; None when no indexed word begins with it."""
+        prefix = term[1:-2] if term.endswith('"*') else None
+        if prefix is None or len(prefix) <= INDEXED_PREFIX_CHARS:
+            return term
+        words = [word for word, in self._connection().execute(
+            "SELECT term FROM terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",
+            (prefix, prefix + "\U0010ffff", EXPANDED_PREFIX_WORDS + 1))]
+        if not words:
+            return None
+        if len(words) > EXPANDED_PREFIX_WORDS:
+            return term
+        return "(" + " OR ".join(f'"{word}"' for word in words) + ")"
 
     def _count(self, expression: str, extra: str, parameters: Sequence[str]) -> int:
         return self._connection().execute(f"SELECT count(*) FROM words WHERE words MATCH ?{extra}",
@@ -373,6 +396,8 @@ def build(store: Store, settings: Settings, path: Path, languages: Sequence[str]
                 connection.execute("INSERT INTO words (rowid, heads, names, about, kind) VALUES (?, ?, ?, ?, ?)",
                                    (number, " ".join(heads), " ".join(name_tokens), " ".join(about), uri_kind[iri]))
             connection.execute("INSERT INTO words (words) VALUES ('optimize')")
+            connection.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, words, row)")
+            connection.execute("INSERT INTO terms SELECT term FROM temp.vocabulary")
             connection.commit()
         finally:
             connection.close()
