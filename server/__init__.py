@@ -14,6 +14,8 @@ from server.examples import read_examples
 from server.formats import COMPRESSED_MEDIA_TYPES
 from server.i18n import LANGUAGES, page_context, reader_language
 from server.negotiation import linker
+from server.metrics import Metrics
+from server.observe import PRIMING, Observer, note
 from server.replay import ResponseReplay
 from server.request_line import RequestTargetLimit
 from server.search import SearchIndex
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
                          prefixes=dict(dataset.prefixes), jsonld_context=dict(dataset.jsonld_context))
 
     app = Flask(__name__)
+    metrics = Metrics({"version": dataset.version, "store": settings.store, "web_server": settings.web_server})
     app.extensions[EXTENSION_KEY] = AppState(
         settings=settings,
         dataset=dataset,
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
         examples=read_examples(settings.examples_dir),
         search=SearchIndex.for_dataset(dataset.store, settings, dataset.version, LANGUAGES),
         cache=ModelCache(megabytes(settings.model_cache_mb)),
+        metrics=metrics,
     )
     # send_wildcard: answer "*" itself rather than echo each Origin (the data is public, no credentials).
     CORS(app, origins="*", send_wildcard=True, supports_credentials=False)
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
     app.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_MIMETYPES=list(COMPRESSED_MEDIA_TYPES),
                       COMPRESS_STREAMS=False)
     Compress(app)
+    app.before_request(note_route)
     app.before_request(refuse_updates)
     app.context_processor(template_context)
     register_error_handlers(app)
@@ -63,8 +68,10 @@ def create_app(settings: Settings | None = None, dataset: Dataset | None = None)
         app.register_blueprint(blueprint)
     # A replayed response skips Flask, CORS and gzip, having been through them once.
     app.wsgi_app = ResponseReplay(app.wsgi_app, megabytes(settings.replay_cache_mb))
-    # Outermost: what every web server must refuse alike, the app refuses itself.
+    # What every web server must refuse alike, the app refuses itself.
     app.wsgi_app = RequestTargetLimit(app.wsgi_app, settings.max_request_target_bytes)
+    # Outermost: every request, refused or replayed too, gets its id, its count and its log line.
+    app.wsgi_app = Observer(app.wsgi_app, metrics, settings.access_log)
     return app
 
 
@@ -79,12 +86,17 @@ PRIMED = (("GET", "/", None), ("GET", "/search?q=a", None), ("GET", "/sitemap.xm
 def prime(app: Flask) -> None:
     """Builds what PRIMED needs, in this process (an app primed answers requests: add no route after)."""
     client = app.test_client()
-    for method, path, form in PRIMED:
-        client.open(path, method=method, data=form, headers={"Accept": "text/html"})
+    for method, path, form in PRIMED:  # not a client's requests: neither counted nor logged
+        client.open(path, method=method, data=form, headers={"Accept": "text/html"}, environ_base={PRIMING: True})
 
 
 def megabytes(size: float) -> int:
     return int(size * 1024 * 1024)
+
+
+def note_route():
+    """Which view answers, for the metrics (`unmatched` when none does)."""
+    note(request.environ, "route", request.endpoint or "unmatched")
 
 
 def refuse_updates():

@@ -9,6 +9,8 @@ Exit codes: 0 success, 1 the data violates the shapes, 2 a file or setting is un
 from __future__ import annotations
 
 import contextlib
+import shutil
+import tempfile
 import os
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from server import create_app, prime
 from server.content import SourceError
 from server.dataset import Dataset
 from server.dumps import build_dumps, ensure_dumps
+from server.metrics import MULTIPROCESS_VARIABLE
 from server.serving import WEB_SERVERS, CannotListen, listen
 from server.settings import (BUILD, LOAD, SERVE, SETTINGS, VALIDATE, Settings, SettingsError, limits_table,
                              markdown_table)
@@ -46,6 +49,8 @@ def setting_flags(command_name: str):
                     kind = click.Path(path_type=Path)
                 if row.name == "store":
                     kind = click.Choice(list(BACKENDS))
+                if row.name == "web_server":
+                    kind = click.Choice(list(WEB_SERVERS))
                 option = click.option(flag, row.name, type=kind, help=help_text)
             command = option(command)
         return command
@@ -154,16 +159,24 @@ def serve_command(**flags):
         listener = listen(settings)  # first: nothing is built for a port that cannot be served
     except CannotListen as error:
         fail(str(error))
-    with unusable_is_exit_2():
-        dataset = Dataset.load(settings)
-        if settings.validate_on_start:  # only validated data is dumped
-            ensure_dumps(dataset, settings.dumps_dir, progress=show_progress(),
-                         log=lambda message: click.echo(f"coopgraph: {message}", err=True))
-        app = create_app(settings, dataset)
-        prime(app)  # before the fork: every worker starts with what its first pages need
-    click.echo(f"coopgraph: serving {settings.base_iri} (version {dataset.version}) "
-               f"on {settings.host}:{settings.port}", err=True)
-    WEB_SERVERS[settings.web_server](app, settings, listener).run()
+    # Every web worker's metrics in files of one folder, for /metrics to add up (server/metrics.py): set
+    # before the app is made, since prometheus_client reads it when first imported.
+    metrics_folder, owner = tempfile.mkdtemp(prefix="coopgraph-metrics-"), os.getpid()
+    os.environ[MULTIPROCESS_VARIABLE] = metrics_folder
+    try:
+        with unusable_is_exit_2():
+            dataset = Dataset.load(settings)
+            if settings.validate_on_start:  # only validated data is dumped
+                ensure_dumps(dataset, settings.dumps_dir, progress=show_progress(),
+                             log=lambda message: click.echo(f"coopgraph: {message}", err=True))
+            app = create_app(settings, dataset)
+            prime(app)  # before the fork: every worker starts with what its first pages need
+        click.echo(f"coopgraph: serving {settings.base_iri} (version {dataset.version}) "
+                   f"on {settings.host}:{settings.port}", err=True)
+        WEB_SERVERS[settings.web_server](app, settings, listener).run()
+    finally:
+        if os.getpid() == owner:  # not a gunicorn worker leaving through this frame
+            shutil.rmtree(metrics_folder, ignore_errors=True)
 
 
 @main.command("settings")

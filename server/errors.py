@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import BadGateway, GatewayTimeout, HTTPException, InternalServerError, ServiceUnavailable
 
+from server.observe import note
 from server.store import StoreError, StoreTimeout, StoreUnavailable
 
 STORE_DOWN = ("The data store does not answer at the moment; this server will answer again as soon as "
@@ -34,6 +35,7 @@ def http_error(error: HTTPException):
 def store_unavailable(error: StoreUnavailable):
     """A remote store down (503, with Retry-After) or too slow (504): the request itself was fine."""
     current_app.logger.warning("%s %s: %s", request.method, request.path, error.message)
+    note(request.environ, "store_error", "timeout" if isinstance(error, StoreTimeout) else "unavailable")
     if isinstance(error, StoreTimeout):
         return http_error(GatewayTimeout(STORE_SLOW))
     return http_error(ServiceUnavailable(STORE_DOWN, retry_after=error.retry_after_s))
@@ -41,6 +43,7 @@ def store_unavailable(error: StoreUnavailable):
 
 def store_failed(error: StoreError):
     current_app.logger.error("%s %s: %s", request.method, request.path, error)
+    note(request.environ, "store_error", "failed")
     return http_error(BadGateway(STORE_FAILED))
 
 

@@ -29,6 +29,7 @@ from cachetools import LRUCache
 
 from server.http import CONDITIONAL_HEADERS, SHAREABLE
 from server.i18n import chosen_language
+from server.observe import NOTED, note
 
 # The request headers any replayable response may depend on (WSGI names), and their HTTP names.
 KEYED_HEADERS = {"HTTP_ACCEPT": "accept", "HTTP_ACCEPT_LANGUAGE": "accept-language",
@@ -57,9 +58,13 @@ class ResponseReplay:
         with self._lock:
             entry = self._entries.get(key)
         if entry is not None:
-            status, headers, body = entry
+            status, headers, body, noted = entry
+            for name, value in noted:  # what the view noted when it made the response (server/observe.py)
+                note(environ, name, value)
+            note(environ, "replay", "hit")
             start_response(status, list(headers))
             return [b""] if method == "HEAD" else [body]
+        note(environ, "replay", "miss")
         if method == "HEAD":  # a HEAD response has no body to keep
             return self.app(environ, start_response)
         return self._record(key, environ, start_response)
@@ -81,7 +86,7 @@ class ResponseReplay:
         finally:
             if hasattr(body, "close"):
                 body.close()
-        entry = (status, tuple(headers), content)
+        entry = (status, tuple(headers), content, tuple((environ.get(NOTED) or {}).items()))
         if _entry_size(entry) <= self._entries.maxsize:
             with self._lock:
                 self._entries[key] = entry

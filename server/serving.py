@@ -85,7 +85,7 @@ class GranianServer(WebServer):
             workers=settings.workers,
             # As many requests in Python at once as gunicorn's threads; more wait in Rust, not in Python.
             blocking_threads=settings.threads, backpressure=settings.threads,
-            backlog=LISTEN_BACKLOG, respawn_failed_workers=True, log_access=True,
+            backlog=LISTEN_BACKLOG, respawn_failed_workers=True, log_access=False,  # the app logs (server/observe.py)
         )
         # Granian binds its own sockets (one per worker, SO_REUSEPORT): ours only held the port until now.
         self.listener.close()
@@ -106,7 +106,6 @@ class GunicornServer(WebServer):
             "worker_class": "gthread",
             "threads": settings.threads,
             "preload_app": True,
-            "accesslog": "-",
             "limit_request_line": min(8190, settings.max_request_target_bytes + REQUEST_LINE_SLACK),
             # No gunicornc control socket: it lives at one fixed path per user, so two
             # servers (tests, a dev server) would fight over it.

@@ -130,6 +130,9 @@ class Settings:
                               help="the HTTP server `serve` runs the app in: `granian` (Rust, the fastest) or "
                                    "`gunicorn` (threads); both fork their workers from one loaded app (server/serving.py)")
     workers: int = setting(2, flag="--workers", commands=(SERVE,), minimum=1, help="web worker processes")
+    access_log: bool = setting(True, flag="--no-access-log", commands=(SERVE,),
+                               help="write each request to standard error as one JSON line (id, method, path, "
+                                    "status, bytes, time, route, format): server/observe.py")
     max_request_target_bytes: int = setting(
         4094, minimum=64, maximum=8000,
         help="longest request target (path and query string, percent-encoded) a server answers; longer ones get a 414 "

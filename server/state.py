@@ -13,6 +13,7 @@ from server.cache import ModelCache
 if TYPE_CHECKING:
     from server.dataset import Dataset
     from server.examples import Example
+    from server.metrics import Metrics
     from server.search import SearchIndex
     from server.settings import Settings
     from server.sparql.workers import Executor
@@ -30,6 +31,7 @@ class AppState:
     examples: Mapping[str, Example]  # example queries, by name
     search: SearchIndex  # the names of every entity, for /search, /suggest and /reconcile (built before the fork)
     cache: ModelCache  # what pages are built from, per dataset version (never finished responses)
+    metrics: Metrics  # what /metrics reports (server/observe.py counts every request into it)
 
 
 def app_state(app: Flask | None = None) -> AppState:

@@ -207,9 +207,17 @@ def test_remote_store_down_gives_503_then_recovers_by_itself(live_server, oxigra
         assert "data store does not answer" in down.text and "Traceback" not in down.text
         page = requests.get(live_server.url + "doc/territory/no-such-place.html", timeout=30)
         assert page.status_code == 503 and "Retry-After" in page.headers
+        # Alive, not ready: an orchestrator keeps the process and sends its traffic elsewhere.
+        assert requests.get(live_server.url + "healthz", timeout=30).status_code == 200
+        ready = requests.get(live_server.url + "readyz", timeout=30)
+        assert ready.status_code == 503 and ready.headers["Retry-After"].isdigit()
+        assert ready.json()["status"] == "unavailable" and "store does not answer" in ready.json()["reason"]
     finally:
         oxigraph_server.start()
     assert uncached_query().status_code == 200  # no restart of coopgraph
+    assert requests.get(live_server.url + "readyz", timeout=30).json()["status"] == "ready"
+    metrics = requests.get(live_server.url + "metrics", timeout=30).text
+    assert 'coopgraph_store_errors_total{kind="unavailable"}' in metrics
 
 
 @pytest.mark.every_backend

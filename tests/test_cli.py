@@ -44,7 +44,7 @@ def test_serve_derives_base_iri_from_host_and_port(tmp_path):
         # dataset's description serve puts in graph/meta.
         description = requests.get(live.url + ".well-known/void", headers={"Accept": "application/n-triples"},
                                    timeout=5).text.splitlines()
-        assert requests.get(live.url + "healthz", timeout=5).json()["quads"] == 39 + 1 + len(description)
+        assert requests.get(live.url + "readyz", timeout=5).json()["quads"] == 39 + 1 + len(description)
         assert f"serving {live.base_iri}" in live.log.read_text()
     finally:
         server.close()

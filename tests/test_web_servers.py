@@ -110,3 +110,14 @@ def test_a_killed_worker_is_replaced_and_requests_keep_succeeding(served):
     statuses = [requests.get(server.url + AGREEMENT + ".ttl", timeout=TIMEOUT).status_code for _ in range(30)]
     assert set(statuses) == {200}
     assert requests.get(server.url + "healthz", timeout=TIMEOUT).status_code == 200
+
+
+def test_metrics_add_up_every_worker_under_each_server(served):
+    from test_operations import samples, value
+
+    name, server = served
+    labels = {"route": "entities.entity_document", "method": "GET", "status": "200", "format": "ttl"}
+    before = value(samples(server.url), "coopgraph_http_requests_total", **labels)
+    for _ in range(10):  # new connections, over both workers
+        assert requests.get(server.url + AGREEMENT + ".ttl", timeout=TIMEOUT).status_code == 200
+    assert value(samples(server.url), "coopgraph_http_requests_total", **labels) - before == 10

@@ -4,6 +4,7 @@ from server.views.dataset import dataset
 from server.views.entities import entities
 from server.views.home import home
 from server.views.language import language
+from server.views.operations import operations
 from server.views.reconcile import reconcile
 from server.views.search import search
 from server.views.site import site
@@ -11,4 +12,4 @@ from server.views.sources import sources
 from server.views.sparql import sparql
 from server.views.vocabulary import vocabulary
 
-BLUEPRINTS = [home, language, entities, sources, vocabulary, dataset, sparql, search, reconcile, site]
+BLUEPRINTS = [home, operations, language, entities, sources, vocabulary, dataset, sparql, search, reconcile, site]

@@ -1,10 +1,10 @@
-"""The home page, the indexes (classes and their instances) and the health check."""
+"""The home page and the indexes (classes and their instances)."""
 
 from __future__ import annotations
 
 from math import ceil
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, render_template, request
 from werkzeug.exceptions import NotFound
 
 from server.figures import BY_NAME as FIGURES
@@ -56,15 +56,6 @@ def browse_class(name: str):
                        f"{next(iter(prefixes), 'prefix')}:ClassName, with one of the prefixes "
                        f"{', '.join(sorted(prefixes))}.")
     return class_page(class_iri)
-
-
-@home.get("/healthz")
-def healthz():
-    state = app_state()
-    # `triples` is the home page's figure (server/figures.py: the default graph); `quads` is everything the
-    # store holds, every graph (shapes and graph/meta too): what an operator compares with a load.
-    return jsonify(status="ok", triples=state.published.facts.triples, quads=state.dataset.store.count(),
-                   version=state.dataset.version)
 
 
 def page(build, **finishing):

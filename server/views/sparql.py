@@ -28,6 +28,7 @@ from server.indexes import cached
 from server.links import Linker
 from server.names import Name, Names, short_name
 from server.negotiation import FORMAT_PARAMETER, linker, negotiate, respond
+from server.observe import note
 from server.sparql.check import READ_ONLY, QueryRefused
 from server.sparql.prefixes import declare, predeclared
 from server.sparql.runner import TRUNCATED_HEADER, QueryJob, cacheable
@@ -54,6 +55,7 @@ def endpoint():
     if operation is None:
         return service_page()
     job, example = operation
+    note(request.environ, "sparql", True)  # a query asked: its outcome is counted by its status
     wants_html = _wants_html()
     job = replace(job, for_html=wants_html)
     # A repeated GET of results is the replay's to answer (it keeps the finished response); a repeated
